@@ -1,0 +1,26 @@
+"""The request an audited change came from (IP address, request id), without passing ``request`` around."""
+
+import contextvars
+import uuid
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    ip_address: str | None = None
+    request_id: str = ""
+
+
+_current = contextvars.ContextVar("audit_request_context", default=RequestContext())
+
+
+def current() -> RequestContext:
+    return _current.get()
+
+
+def bind(*, ip_address: str | None, request_id: str | None = None) -> contextvars.Token:
+    return _current.set(RequestContext(ip_address=ip_address, request_id=request_id or uuid.uuid4().hex))
+
+
+def reset(token: contextvars.Token) -> None:
+    _current.reset(token)

@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand
+
+from accounts.demo import DEMO_PASSWORD, load_demo_accounts
+from evaluation.demo import load_demo_experts
+
+
+class Command(BaseCommand):
+    help = "Load the demo organisations, users and cases. Idempotent: running it twice changes nothing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--quiet", action="store_true", help="do not print the demo accounts")
+
+    def handle(self, *args, quiet=False, **options):
+        accounts = load_demo_accounts() + load_demo_experts()
+        if quiet:
+            return
+        self.stdout.write("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+        for username, role, organisation in accounts:
+            self.stdout.write(f"  {username:<20} {role:<16} {organisation}")
