@@ -1,0 +1,91 @@
+"""Reads. Each selector applies the viewer's permissions and fetches what its page needs in fixed queries."""
+
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+
+from accounts.permissions import has_role, is_province_wide_reader, organisation_of
+from accounts.roles import Role
+from audit.models import AuditEvent
+
+from .models import FundLine, PilotCall, PilotPlan, TargetValue
+
+
+def plans_visible_to(user) -> QuerySet[PilotPlan]:
+    plans = PilotPlan.objects.select_related("call", "region", "applicant")
+    if is_province_wide_reader(user):
+        return plans
+    organisation = organisation_of(user)
+    if organisation is None or not has_role(user, Role.APPLICANT, Role.COSIGNER):
+        return plans.none()
+    return plans.filter(region_id=organisation.region_id)
+
+
+def plan_list(user, *, call: PilotCall | None = None, status: str | None = None) -> QuerySet[PilotPlan]:
+    plans = plans_visible_to(user).annotate(
+        enterprise_count=Count("enterprises", distinct=True), chain_count=Count("chains", distinct=True)
+    )
+    if call is not None:
+        plans = plans.filter(call=call)
+    if status:
+        plans = plans.filter(status=status)
+    return plans.order_by("call__year", "region__code")
+
+
+def plan_detail(user, pk) -> PilotPlan:
+    """The plan with everything its page shows, in a fixed number of queries."""
+    from .permissions import get_plan_for_user_or_404
+
+    queryset = plans_visible_to(user).select_related("stamped_pdf", "call__target_template").prefetch_related(
+        "chains",
+        "phased_tasks",
+        Prefetch("fund_lines", queryset=FundLine.objects.order_by("id")),
+        Prefetch("target_values", queryset=TargetValue.objects.select_related("indicator")),
+        "versions",
+    )
+    return get_plan_for_user_or_404(user, pk, queryset=queryset)
+
+
+def calls_visible_to(user) -> QuerySet[PilotCall]:
+    calls = PilotCall.objects.select_related("target_template")
+    if has_role(user, Role.DEPARTMENT_OFFICER) or is_province_wide_reader(user):
+        return calls
+    if has_role(user, Role.APPLICANT, Role.COSIGNER):
+        return calls.exclude(status=PilotCall.Status.DRAFT)
+    return calls.none()
+
+
+def fund_totals(plan: PilotPlan) -> dict[str, Decimal]:
+    """Totals per source and overall, from the (prefetched) fund lines."""
+    lines = list(plan.fund_lines.all())
+    totals = {source: sum((getattr(line, source) for line in lines), Decimal("0.00")) for source in FundLine.SOURCES}
+    totals["total"] = sum(totals.values(), Decimal("0.00"))
+    return totals
+
+
+def fund_totals_query(plan: PilotPlan) -> dict[str, Decimal]:
+    sums = FundLine.objects.filter(plan=plan).aggregate(**{source: Sum(source) for source in FundLine.SOURCES})
+    totals = {source: sums[source] or Decimal("0.00") for source in FundLine.SOURCES}
+    totals["total"] = sum(totals.values(), Decimal("0.00"))
+    return totals
+
+
+def plan_timeline(plan: PilotPlan) -> QuerySet[AuditEvent]:
+    return (
+        AuditEvent.objects.filter(target_type="pilots.pilotplan", target_id=str(plan.pk))
+        .select_related("actor", "organisation")
+        .order_by("created_at", "id")
+    )
+
+
+def retrofit_target_total(plan: PilotPlan) -> Decimal:
+    return sum(
+        (value.target or Decimal(0) for value in plan.target_values.all() if value.indicator.counts_as_retrofit),
+        Decimal(0),
+    )
+
+
+def enterprise_summary(plan: PilotPlan) -> dict:
+    return plan.enterprises.aggregate(
+        count=Count("id"), to_retrofit=Count("id", filter=Q(to_retrofit=True)), srdi=Count("id", filter=Q(is_srdi=True))
+    )

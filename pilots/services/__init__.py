@@ -1,0 +1,58 @@
+"""Writes for pilots. Import from here: ``from pilots import services``."""
+
+from .calls import call_close, call_create, call_open, call_update, close_due_calls, target_template_copy
+from .plans import (
+    EnterpriseRow,
+    chain_delete,
+    chain_save,
+    enterprise_delete,
+    enterprises_replace,
+    evidence_attach,
+    fund_plan_save,
+    funds_fingerprint,
+    phased_task_add,
+    phased_task_delete,
+    plan_create,
+    plan_update_sections,
+    stamped_pdf_attach,
+    target_table_save,
+)
+from .transitions import (
+    plan_accept,
+    plan_cosign,
+    plan_return,
+    plan_return_from_cosign,
+    plan_send_to_cosign,
+    plan_submit,
+    submission_problems,
+)
+
+__all__ = [
+    "EnterpriseRow",
+    "call_close",
+    "call_create",
+    "call_open",
+    "call_update",
+    "chain_delete",
+    "chain_save",
+    "close_due_calls",
+    "enterprise_delete",
+    "enterprises_replace",
+    "evidence_attach",
+    "fund_plan_save",
+    "funds_fingerprint",
+    "phased_task_add",
+    "phased_task_delete",
+    "plan_accept",
+    "plan_cosign",
+    "plan_create",
+    "plan_return",
+    "plan_return_from_cosign",
+    "plan_send_to_cosign",
+    "plan_submit",
+    "plan_update_sections",
+    "stamped_pdf_attach",
+    "submission_problems",
+    "target_table_save",
+    "target_template_copy",
+]

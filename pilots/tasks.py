@@ -1,0 +1,10 @@
+from celery import shared_task
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3, acks_late=True)
+def render_version_pdf(self, version_id: int) -> int | None:
+    """Render a frozen plan version to PDF and keep it (idempotent: a retried task makes one PDF)."""
+    from .pdf import render_version_pdf_now
+
+    document = render_version_pdf_now(version_id)
+    return document.pk if document else None
