@@ -2,11 +2,13 @@
 
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
 from accounts.permissions import has_role, is_province_wide_reader, organisation_of
 from accounts.roles import Role
 from audit.models import AuditEvent
+from documents.models import Document
 
 from .models import FundLine, PilotCall, PilotPlan, TargetValue
 
@@ -89,3 +91,9 @@ def enterprise_summary(plan: PilotPlan) -> dict:
     return plan.enterprises.aggregate(
         count=Count("id"), to_retrofit=Count("id", filter=Q(to_retrofit=True)), srdi=Count("id", filter=Q(is_srdi=True))
     )
+
+
+def plan_documents(plan: PilotPlan) -> QuerySet[Document]:
+    return Document.objects.filter(
+        owner_type=ContentType.objects.get_for_model(PilotPlan), owner_id=plan.pk
+    ).select_related("uploaded_by")

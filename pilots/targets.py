@@ -64,3 +64,17 @@ def table_problems(rows) -> list[str]:
 
 def retrofit_total(rows) -> Decimal:
     return sum((row.target or Decimal(0) for row in rows if row.indicator.counts_as_retrofit), Decimal(0))
+
+
+def merged_rows(items, *, level1, level2) -> list[dict]:
+    """Rows of a 附2-style table with level-1 and level-2 cells merged down: each row gets
+    ``level1_rowspan``/``level2_rowspan`` (its group's size on the group's first row, 0 elsewhere)."""
+    items = list(items)
+    rows = [{"item": item, "level1_rowspan": 0, "level2_rowspan": 0} for item in items]
+    for key, span_name in ((level1, "level1_rowspan"), (lambda i: (level1(i), level2(i)), "level2_rowspan")):
+        start = 0
+        for index in range(1, len(items) + 1):
+            if index == len(items) or key(items[index]) != key(items[start]):
+                rows[start][span_name] = index - start
+                start = index
+    return rows

@@ -1,0 +1,95 @@
+"""Input validation only; rules that span objects live in pilots.services."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from documents.forms import ContentCheckedFileField
+from documents.validation import IMAGES, PDF, XLSX
+
+from .models import FundLine, IndustryChain, PhasedTask, PilotCall, PilotPlan
+
+TEXTAREA = forms.Textarea(attrs={"rows": 5})
+
+
+class CallForm(forms.ModelForm):
+    deadline = forms.DateTimeField(
+        label=_("申报截止时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+    class Meta:
+        model = PilotCall
+        fields = [
+            "year",
+            "title",
+            "guide_text",
+            "deadline",
+            "pilots_sought",
+            "period_months",
+            "notice_working_days",
+            "share_at_approval",
+            "share_after_midterm",
+            "share_after_acceptance",
+            "min_retrofit_enterprises",
+            "target_template",
+        ]
+        widgets = {"guide_text": TEXTAREA}
+
+    def clean(self):
+        data = super().clean()
+        shares = [data.get(name) for name in ("share_at_approval", "share_after_midterm", "share_after_acceptance")]
+        if all(share is not None for share in shares) and sum(shares) != 100:
+            raise forms.ValidationError(_("三期拨付比例之和应为100%%，当前为%(total)s%%。") % {"total": sum(shares)})
+        return data
+
+
+class SectionsForm(forms.ModelForm):
+    class Meta:
+        model = PilotPlan
+        fields = ["title", *PilotPlan.SECTION_FIELDS]
+        widgets = {name: TEXTAREA for name in PilotPlan.SECTION_FIELDS}
+
+
+class ChainForm(forms.ModelForm):
+    class Meta:
+        model = IndustryChain
+        fields = ["name", "is_key_chain", "basis", "above_scale_count", "below_scale_count", "digital_status"]
+        widgets = {"basis": TEXTAREA, "digital_status": forms.Textarea(attrs={"rows": 3})}
+
+
+class PhasedTaskForm(forms.ModelForm):
+    class Meta:
+        model = PhasedTask
+        fields = ["task", "owner", "due"]
+        widgets = {"due": forms.DateInput(attrs={"type": "date"})}
+
+
+class FundLineForm(forms.ModelForm):
+    class Meta:
+        model = FundLine
+        fields = ["description", *FundLine.SOURCES]
+        widgets = {source: forms.NumberInput(attrs={"step": "0.01", "min": "0"}) for source in FundLine.SOURCES}
+
+
+FundLineFormSet = forms.modelformset_factory(FundLine, form=FundLineForm, extra=0, can_delete=False)
+
+
+class EnterpriseImportForm(forms.Form):
+    file = ContentCheckedFileField(label=_("企业名单（Excel .xlsx）"), allowed=frozenset({XLSX}))
+
+
+class StampedPdfForm(forms.Form):
+    file = ContentCheckedFileField(label=_("盖章的总体方案（PDF）"), allowed=frozenset({PDF}))
+
+
+class EvidenceForm(forms.Form):
+    file = ContentCheckedFileField(label=_("佐证材料（PDF或图片）"), allowed=frozenset({PDF, *IMAGES}))
+
+
+class ReasonForm(forms.Form):
+    reasons = forms.CharField(label=_("意见"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+
+
+class OptionalCommentForm(forms.Form):
+    comment = forms.CharField(label=_("意见"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False)
