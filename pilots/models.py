@@ -192,6 +192,11 @@ class PilotPlan(models.Model):
         ordering = ["call", "region__code"]
         verbose_name = _("试点总体方案")
         verbose_name_plural = _("试点总体方案")
+        permissions = [
+            ("draft_pilotplan", _("编辑并提交本盟市总体方案")),
+            ("cosign_pilotplan", _("会签本盟市总体方案的资金计划")),
+            ("check_pilotplan", _("对总体方案进行形式审查")),
+        ]
         constraints = [models.UniqueConstraint(fields=["call", "region"], name="pilotplan_one_per_region_per_call")]
 
     def __str__(self) -> str:
