@@ -10,8 +10,20 @@ def canonical_time(moment: datetime) -> str:
 
 
 def normalise(changes) -> dict:
-    """JSON-safe and stable: Decimals, dates and the like become strings before storing and hashing."""
-    return json.loads(json.dumps(changes or {}, default=str, ensure_ascii=False))
+    """JSON-safe and stable: Decimals, dates and the like become strings before storing and hashing.
+    So do floats: jsonb keeps numbers as numeric, and 1e20 would come back as an integer and
+    fail verification (money is Decimal anyway)."""
+    return _floats_as_text(json.loads(json.dumps(changes or {}, default=str, ensure_ascii=False)))
+
+
+def _floats_as_text(value):
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dict):
+        return {key: _floats_as_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_floats_as_text(item) for item in value]
+    return value
 
 
 def event_hash(

@@ -30,6 +30,14 @@ def diff(before: dict, after: dict) -> dict:
     return {key: [before.get(key), after.get(key)] for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)}
 
 
+def _stored_address(address: str | None) -> str | None:
+    """The address as the database will return it (IPv6 in canonical form, "" as NULL), so that the
+    hash computed here matches the one the verifier recomputes from the stored row."""
+    if not address:
+        return None
+    return AuditEvent._meta.get_field("ip_address").to_python(address)
+
+
 def record_event(
     *,
     actor,
@@ -65,7 +73,7 @@ def record_event(
         target_id=target_id,
         target_repr=str(target)[:255],
         changes=normalise(changes),
-        ip_address=request.ip_address,
+        ip_address=_stored_address(request.ip_address),
         request_id=request.request_id,
         prev_hash=chain.head_hash,
     )
