@@ -1,6 +1,9 @@
 """Demo organisations and users (idempotent). The shared password is printed by ``make run``."""
 
+from functools import lru_cache
+
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.db import transaction
 
@@ -51,11 +54,16 @@ def make_uscc(region_code: str, org_body: str) -> str:
     return first_seventeen + uscc_check_char(first_seventeen)
 
 
+@lru_cache(maxsize=1)
+def demo_password_hash() -> str:
+    # Hashed once for all demo accounts: a hash per account would cost ~0.3 s each at start-up.
+    return make_password(DEMO_PASSWORD)
+
+
 def demo_user(username: str, role: str, organisation: Organisation, title: str = ""):
-    account, created = get_user_model().objects.get_or_create(username=username)
-    if created:
-        account.set_password(DEMO_PASSWORD)
-        account.save()
+    account, created = get_user_model().objects.get_or_create(
+        username=username, defaults={"password": demo_password_hash()}
+    )
     account.groups.add(Group.objects.get(name=role))
     Membership.objects.get_or_create(user=account, defaults={"organisation": organisation, "title": title})
     return account

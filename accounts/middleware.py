@@ -25,3 +25,15 @@ class IdleTimeoutMiddleware:
                 return redirect(f"{settings.LOGIN_URL}?next={request.path}")
             request.session[SESSION_KEY] = now
         return self.get_response(request)
+
+
+class DefaultLanguageMiddleware:
+    """Chinese unless the user chose otherwise (language cookie or /i18n/setlang/): the browser's
+    Accept-Language is ignored, so an English-configured browser does not get a half-English page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -14,6 +14,11 @@ from workflows.views import home
 PILOT_ROLES = (Role.APPLICANT, Role.COSIGNER, Role.DEPARTMENT_OFFICER, Role.DEPARTMENT_LEADER, Role.FINANCE_DEPARTMENT, Role.AUDITOR)
 
 
+def for_roles(*roles):
+    """Anonymous users pass here so that the page itself can send them to the login page."""
+    return lambda user: not user.is_authenticated or has_role(user, *roles)
+
+
 class PortalSite(Site):
     title = _("智改数转管理平台")
     index_path = path("", home, name="index")
@@ -26,14 +31,17 @@ site = PortalSite(
             icon="factory",
             app_name="pilots",
             urlpatterns=pilot_urls,
-            permission=lambda user: has_role(user, *PILOT_ROLES),
+            menu_template_name="includes/menu_pilots.html",
+            permission=for_roles(*PILOT_ROLES),
         ),
+        # Task pages and flow actions; reached from the inbox and the plan pages, not from the menu.
         Application(
-            title=_("办理"),
+            title=_("待办"),
             icon="task_alt",
             app_name="workflows",
             urlpatterns=workflow_urls,
-            permission=lambda user: user.is_authenticated,
+            permission=for_roles(*Role.values),
+            menu_template_name=None,
         ),
     ]
 )

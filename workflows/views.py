@@ -61,6 +61,11 @@ def home(request):
     )
 
 
+@login_required
+def inbox_page(request):
+    return render(request, "workflows/inbox.html", {"tasks": inbox(request.user, limit=500)})
+
+
 def _task_for_user_or_404(user, task_pk: int):
     task = Task.objects.filter(pk=task_pk, status__in=OPEN).select_related("process").first()
     if task is None or task.flow_task not in (PilotPlanFlow.draft, PilotPlanFlow.cosign, PilotPlanFlow.completeness_check):

@@ -22,6 +22,7 @@ from ..forms import (
 from ..models import FundLine, PilotPlan
 from ..permissions import can_edit_plan, get_plan_for_user_or_404
 from ..selectors import enterprise_summary, fund_totals, plan_detail, plan_documents, plan_list, plan_timeline
+from ..templatetags.pilot_format import target_value
 from ..targets import FIELDS, merged_rows, retrofit_total
 from ._helpers import flash_errors
 
@@ -256,7 +257,7 @@ def target_table_edit(request, pk: int):
             {
                 "name": f"cell-{value.indicator_id}-{field}",
                 "field": field,
-                "value": typed.get((value.indicator_id, field), _format(getattr(value, field))),
+                "value": typed.get((value.indicator_id, field), _format(getattr(value, field), value.indicator.kind)),
                 "error": problems.get((value.indicator_id, field), ""),
             }
             for field in FIELDS
@@ -264,8 +265,8 @@ def target_table_edit(request, pk: int):
     return render(request, "pilots/target_table_form.html", {"plan": plan, "rows": rows, "error_count": len(problems)})
 
 
-def _format(value) -> str:
-    return "" if value is None else f"{value.normalize():f}"
+def _format(value, kind: str) -> str:
+    return "" if value is None else target_value(value, kind)
 
 
 @login_required

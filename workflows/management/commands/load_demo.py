@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, load_demo_accounts
 from evaluation.demo import load_demo_experts
+from workflows.demo import load_demo_pilots
 
 
 class Command(BaseCommand):
@@ -12,6 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, quiet=False, **options):
         accounts = load_demo_accounts() + load_demo_experts()
+        load_demo_pilots()
         if quiet:
             return
         self.stdout.write("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
