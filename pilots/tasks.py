@@ -8,3 +8,10 @@ def render_version_pdf(self, version_id: int) -> int | None:
 
     document = render_version_pdf_now(version_id)
     return document.pk if document else None
+
+
+@shared_task
+def close_due_calls_task() -> int:
+    from .services import close_due_calls
+
+    return len(close_due_calls())
