@@ -25,6 +25,7 @@ from .models import PilotPlan
 from .services import EnterpriseRow
 
 MAX_ROWS = 5000
+MAX_INFLATED_BYTES = 100 * 1024 * 1024
 MAX_NAME_LENGTH = 100
 # DecimalField(max_digits=16, decimal_places=2): at most 14 digits before the point.
 MAX_REVENUE = Decimal(10) ** 14
@@ -222,7 +223,7 @@ def parse_enterprise_workbook(file, *, chain_names: set[str]) -> tuple[list[Ente
         data = _read_bytes(file)
     except OSError:
         return [], [RowError(0, _("无法读取上传的文件，请重新上传。"))]
-    problem = _content_problem(data)
+    problem = _content_problem(data) or _size_problem(data)
     if problem:
         return [], [RowError(0, problem)]
     try:
@@ -264,6 +265,20 @@ def _content_problem(data: bytes) -> str | None:
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         return _("上传的文件是旧版Excel（.xls）或其他Office格式，请在Excel或WPS中另存为.xlsx后再导入。")
     return _("上传的文件不是Excel（.xlsx）文件（按文件内容判断，与扩展名无关）。请下载企业名单模板，填写后上传。")
+
+
+def _size_problem(data: bytes) -> str | None:
+    # openpyxl reads the shared strings whole: refuse a zip that inflates far beyond any real list
+    # (5000 rows of the template inflate to a few megabytes).
+    try:
+        inflated = sum(item.file_size for item in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    except zipfile.BadZipFile:
+        return _("Excel文件已损坏或无法读取，请用Excel或WPS重新另存为.xlsx后再导入。")
+    if inflated > MAX_INFLATED_BYTES:
+        return _("Excel文件解压后过大（超过%(limit)d MB），不像是企业名单，请核对后重新上传。") % {
+            "limit": MAX_INFLATED_BYTES // 1024 // 1024
+        }
+    return None
 
 
 def _data_sheet(workbook):
@@ -310,6 +325,8 @@ def _find_header(rows: list[tuple]) -> tuple[int, dict[str, int]] | None:
 
 
 def _parse_sheet(sheet, *, chain_names: set[str]) -> tuple[list[EnterpriseRow], list[RowError]]:
+    # Some programs write a wrong <dimension>; without this the reader would stop at its last row.
+    sheet.reset_dimensions()
     values_by_row = sheet.iter_rows(values_only=True)
     head = []
     for values in values_by_row:

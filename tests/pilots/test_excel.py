@@ -1,6 +1,7 @@
 """The enterprise list in Excel: template, import (every bad row named), export and round trip."""
 
 import io
+import re
 import zipfile
 from dataclasses import replace
 from decimal import Decimal
@@ -409,6 +410,30 @@ def test_more_than_5000_rows_are_refused(plan):
     assert errors == [
         RowError(0, "企业名单超过5000行（第5002行已是第5001家企业），请核对后分批整理，每次最多导入5000家。")
     ]
+
+
+def test_a_wrong_dimension_record_does_not_hide_rows(plan):
+    # Some generators write <dimension ref="A1:G2"/> whatever the size; every row must still be read.
+    rows = good_rows(5)
+    data = xlsx(as_cells(row) for row in rows)
+    source, target = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(target, "w") as archive:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                content = re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:G2"', content)
+                assert b'<dimension ref="A1:G2"' in content
+            archive.writestr(item, content)
+    assert parse(target.getvalue()) == (rows, [])
+
+
+def test_a_zip_that_inflates_too_far_is_refused(plan, monkeypatch):
+    monkeypatch.setattr("pilots.excel.MAX_INFLATED_BYTES", 1024)
+    (row,) = good_rows(1)
+    assert parse(xlsx([as_cells(row)])) == (
+        [],
+        [RowError(0, "Excel文件解压后过大（超过0 MB），不像是企业名单，请核对后重新上传。")],
+    )
 
 
 def test_the_parser_takes_bytes_paths_and_file_objects(plan, tmp_path):
