@@ -58,9 +58,16 @@ class Organisation(models.Model):
         verbose_name = _("机构")
         verbose_name_plural = _("机构")
         constraints = [
-            models.UniqueConstraint(fields=["uscc"], condition=~Q(uscc=""), name="organisation_uscc_unique"),
+            models.UniqueConstraint(
+                fields=["uscc"],
+                condition=~Q(uscc=""),
+                name="organisation_uscc_unique",
+                violation_error_message=_("该统一社会信用代码已被其他机构使用。"),
+            ),
             models.CheckConstraint(
-                condition=~Q(kind="enterprise") | ~Q(uscc=""), name="organisation_enterprise_has_uscc"
+                condition=~Q(kind="enterprise") | ~Q(uscc=""),
+                name="organisation_enterprise_has_uscc",
+                violation_error_message=_("企业必须填写统一社会信用代码。"),
             ),
         ]
 

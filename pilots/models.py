@@ -197,7 +197,11 @@ class PilotPlan(models.Model):
             ("cosign_pilotplan", _("会签本盟市总体方案的资金计划")),
             ("check_pilotplan", _("对总体方案进行形式审查")),
         ]
-        constraints = [models.UniqueConstraint(fields=["call", "region"], name="pilotplan_one_per_region_per_call")]
+        constraints = [models.UniqueConstraint(
+                fields=["call", "region"],
+                name="pilotplan_one_per_region_per_call",
+                violation_error_message=_("该盟市在本批次已有一份总体方案，每个盟市每批次只能申报一份。"),
+            )]
 
     def __str__(self) -> str:
         return self.title
@@ -247,7 +251,11 @@ class IndustryChain(models.Model):
         ordering = ["plan", "order", "id"]
         verbose_name = _("产业链")
         verbose_name_plural = _("产业链")
-        constraints = [models.UniqueConstraint(fields=["plan", "name"], name="industrychain_plan_name_unique")]
+        constraints = [models.UniqueConstraint(
+                fields=["plan", "name"],
+                name="industrychain_plan_name_unique",
+                violation_error_message=_("本方案中已有同名的产业链，请换一个名称。"),
+            )]
 
     def __str__(self) -> str:
         return self.name
@@ -267,7 +275,11 @@ class PlanEnterprise(models.Model):
         ordering = ["plan", "row", "id"]
         verbose_name = _("产业链企业")
         verbose_name_plural = _("产业链企业")
-        constraints = [models.UniqueConstraint(fields=["plan", "uscc"], name="planenterprise_plan_uscc_unique")]
+        constraints = [models.UniqueConstraint(
+                fields=["plan", "uscc"],
+                name="planenterprise_plan_uscc_unique",
+                violation_error_message=_("本方案企业名单中已有该统一社会信用代码。"),
+            )]
 
     def __str__(self) -> str:
         return self.name
