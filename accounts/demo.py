@@ -11,7 +11,7 @@ from .models import Membership, Organisation, Region
 from .roles import Role
 from .validators import org_code_check_char, uscc_check_char
 
-DEMO_PASSWORD = "Demo@2024zg"
+DEMO_PASSWORD = "Demo@2024zg"  # noqa: S105 (the published demo password)
 
 PROVINCE = ("150000", "内蒙古自治区")
 LEAGUE_CITIES = [
@@ -61,7 +61,7 @@ def demo_password_hash() -> str:
 
 
 def demo_user(username: str, role: str, organisation: Organisation, title: str = ""):
-    account, created = get_user_model().objects.get_or_create(
+    account, _created = get_user_model().objects.get_or_create(
         username=username, defaults={"password": demo_password_hash()}
     )
     account.groups.add(Group.objects.get(name=role))

@@ -11,11 +11,12 @@ class RequestContext:
     request_id: str = ""
 
 
-_current = contextvars.ContextVar("audit_request_context", default=RequestContext())
+_NO_REQUEST = RequestContext()
+_current: contextvars.ContextVar[RequestContext | None] = contextvars.ContextVar("audit_request_context", default=None)
 
 
 def current() -> RequestContext:
-    return _current.get()
+    return _current.get() or _NO_REQUEST
 
 
 def bind(*, ip_address: str | None, request_id: str | None = None) -> contextvars.Token:

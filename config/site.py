@@ -11,7 +11,14 @@ from pilots.urls import urlpatterns as pilot_urls
 from workflows.urls import urlpatterns as workflow_urls
 from workflows.views import home
 
-PILOT_ROLES = (Role.APPLICANT, Role.COSIGNER, Role.DEPARTMENT_OFFICER, Role.DEPARTMENT_LEADER, Role.FINANCE_DEPARTMENT, Role.AUDITOR)
+PILOT_ROLES = (
+    Role.APPLICANT,
+    Role.COSIGNER,
+    Role.DEPARTMENT_OFFICER,
+    Role.DEPARTMENT_LEADER,
+    Role.FINANCE_DEPARTMENT,
+    Role.AUDITOR,
+)
 
 
 def for_roles(*roles):

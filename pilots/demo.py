@@ -25,15 +25,29 @@ CHAINS = {
 }
 # Targets: (baseline, mid-term, target) for the 23 indicators of 附2, in order.
 TARGETS = [
-    (420, 450, 480), (1300, 1320, 1350), (35, 45, 60), (4, 6, 8), (2, 3, 5),
-    (8, 14, 20), (2, 3, 5), (1, 1, 2), (0, 0, 1),
-    (5, 9, 15), (1, 2, 3),
-    (Decimal("38.5"), Decimal("50.0"), Decimal("65.0")), (12, 20, 30), (3, 5, 8),
-    (2, 4, 6), (3, 6, 10),
-    (0, 40, 80), (0, 30, 60),
+    (420, 450, 480),
+    (1300, 1320, 1350),
+    (35, 45, 60),
+    (4, 6, 8),
+    (2, 3, 5),
+    (8, 14, 20),
+    (2, 3, 5),
+    (1, 1, 2),
+    (0, 0, 1),
+    (5, 9, 15),
+    (1, 2, 3),
+    (Decimal("38.5"), Decimal("50.0"), Decimal("65.0")),
+    (12, 20, 30),
+    (3, 5, 8),
+    (2, 4, 6),
+    (3, 6, 10),
+    (0, 40, 80),
+    (0, 30, 60),
     (25, 40, 60),
-    (6, 9, 12), (20, 45, 80),
-    (Decimal("85.0"), Decimal("88.0"), Decimal("90.0")), (Decimal("30.0"), Decimal("60.0"), Decimal("90.0")),
+    (6, 9, 12),
+    (20, 45, 80),
+    (Decimal("85.0"), Decimal("88.0"), Decimal("90.0")),
+    (Decimal("30.0"), Decimal("60.0"), Decimal("90.0")),
 ]
 FUNDS = {
     FundLine.Direction.PLATFORM: ("区域级工业互联网平台建设", 8_000_000, 1_000_000, 6_000_000, 3_000_000, 0),
@@ -48,7 +62,9 @@ FUNDS = {
 def section_texts(region_name: str, chain_names: list[str]) -> dict[str, str]:
     chains = "、".join(chain_names)
     return {
-        "basis_overview": f"{region_name}现有规模以上制造业企业420家，主导产业为{chains}，2023年规上工业增加值同比增长7.8%。",
+        "basis_overview": (
+            f"{region_name}现有规模以上制造业企业420家，主导产业为{chains}，2023年规上工业增加值同比增长7.8%。"
+        ),
         "basis_chains": f"{chains}基础扎实，链主企业带动作用明显，已建成自治区级数字化车间12个、智能工厂3个。",
         "basis_digital_status": "产业链规上企业数字化研发设计工具普及率62%，规下企业以单点信息化为主，上云率不足40%。",
         "targets_overview": "试点期两年内，改造规上企业80家、规下企业60家；中期完成总体目标的一半。详见绩效目标表。",
@@ -100,7 +116,11 @@ def fill_plan(plan: PilotPlan, *, actor, enterprises: int = 120) -> PilotPlan:
     start = date(plan.call.year, 9, 30)
     for number, (task, months) in enumerate([("完成企业诊断", 3), ("完成首批改造", 12), ("完成全部改造并评估", 24)]):
         services.phased_task_add(
-            actor=actor, plan=plan, task=task, owner=plan.applicant.name, due=start + timedelta(days=30 * months + number)
+            actor=actor,
+            plan=plan,
+            task=task,
+            owner=plan.applicant.name,
+            due=start + timedelta(days=30 * months + number),
         )
     services.enterprises_replace(
         actor=actor,
@@ -128,9 +148,7 @@ def fill_plan(plan: PilotPlan, *, actor, enterprises: int = 120) -> PilotPlan:
         actor=actor,
         plan=plan,
         lines={
-            direction: dict(
-                zip(("description", *FundLine.SOURCES), (text, *map(Decimal, amounts)), strict=True)
-            )
+            direction: dict(zip(("description", *FundLine.SOURCES), (text, *map(Decimal, amounts)), strict=True))
             for direction, (text, *amounts) in FUNDS.items()
         },
     )

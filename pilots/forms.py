@@ -92,4 +92,6 @@ class ReasonForm(forms.Form):
 
 
 class OptionalCommentForm(forms.Form):
-    comment = forms.CharField(label=_("意见"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False)
+    comment = forms.CharField(
+        label=_("意见"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False
+    )

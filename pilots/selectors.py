@@ -38,12 +38,16 @@ def plan_detail(user, pk) -> PilotPlan:
     """The plan with everything its page shows, in a fixed number of queries."""
     from .permissions import get_plan_for_user_or_404
 
-    queryset = plans_visible_to(user).select_related("stamped_pdf", "call__target_template").prefetch_related(
-        "chains",
-        "phased_tasks",
-        Prefetch("fund_lines", queryset=FundLine.objects.order_by("id")),
-        Prefetch("target_values", queryset=TargetValue.objects.select_related("indicator")),
-        "versions",
+    queryset = (
+        plans_visible_to(user)
+        .select_related("stamped_pdf", "call__target_template")
+        .prefetch_related(
+            "chains",
+            "phased_tasks",
+            Prefetch("fund_lines", queryset=FundLine.objects.order_by("id")),
+            Prefetch("target_values", queryset=TargetValue.objects.select_related("indicator")),
+            "versions",
+        )
     )
     return get_plan_for_user_or_404(user, pk, queryset=queryset)
 

@@ -55,7 +55,9 @@ def table_problems(rows) -> list[str]:
     for row in rows:
         missing = [FIELD_LABELS[name] for name in FIELDS if getattr(row, name) is None]
         if missing:
-            problems.append(_("“%(name)s”未填写：%(cells)s") % {"name": row.indicator.name, "cells": "、".join(missing)})
+            problems.append(
+                _("“%(name)s”未填写：%(cells)s") % {"name": row.indicator.name, "cells": "、".join(missing)}
+            )
             continue
         for field, message in row_problems(row.baseline, row.midterm_target, row.target).items():
             problems.append(f"“{row.indicator.name}”{FIELD_LABELS[field]}：{message}")

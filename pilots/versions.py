@@ -12,7 +12,8 @@ def plan_snapshot(plan: PilotPlan) -> dict:
         "applicant": plan.applicant.name,
         "sections": {name: getattr(plan, name) for name in PilotPlan.SECTION_FIELDS},
         "phased_tasks": [
-            {"task": t.task, "owner": t.owner, "due": t.due.isoformat()} for t in plan.phased_tasks.order_by("order", "due")
+            {"task": t.task, "owner": t.owner, "due": t.due.isoformat()}
+            for t in plan.phased_tasks.order_by("order", "due")
         ],
         "chains": [
             {

@@ -66,7 +66,10 @@ def plan_send_to_cosign(*, actor, plan: PilotPlan) -> PilotPlan:
 
 def plan_submit(*, actor, plan: PilotPlan):
     return complete_plan_task(
-        actor=actor, plan=plan, node=PilotPlanFlow.draft, decide=lambda: pilot_services.plan_submit(actor=actor, plan=plan)
+        actor=actor,
+        plan=plan,
+        node=PilotPlanFlow.draft,
+        decide=lambda: pilot_services.plan_submit(actor=actor, plan=plan),
     )
 
 

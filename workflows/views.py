@@ -19,9 +19,9 @@ from pilots.permissions import (
     can_cosign_plan,
     can_create_plan,
     can_edit_plan,
+    can_manage_calls,
     get_call_for_user_or_404,
     get_plan_for_user_or_404,
-    can_manage_calls,
 )
 from pilots.selectors import calls_visible_to, fund_totals, plan_detail
 from pilots.services import submission_problems
@@ -68,7 +68,11 @@ def inbox_page(request):
 
 def _task_for_user_or_404(user, task_pk: int):
     task = Task.objects.filter(pk=task_pk, status__in=OPEN).select_related("process").first()
-    if task is None or task.flow_task not in (PilotPlanFlow.draft, PilotPlanFlow.cosign, PilotPlanFlow.completeness_check):
+    if task is None or task.flow_task not in (
+        PilotPlanFlow.draft,
+        PilotPlanFlow.cosign,
+        PilotPlanFlow.completeness_check,
+    ):
         raise Http404
     plan = get_plan_for_user_or_404(user, task.process.pilotplanprocess.plan_id)
     return task, plan

@@ -200,7 +200,10 @@ def enterprise_delete(*, actor, plan: PilotPlan, enterprise: PlanEnterprise) -> 
     if enterprise.plan_id != plan.pk:
         raise ValidationError(_("企业不属于该方案。"))
     record_event(
-        actor=actor, action="plan.enterprise_delete", target=plan, changes={"name": enterprise.name, "uscc": enterprise.uscc}
+        actor=actor,
+        action="plan.enterprise_delete",
+        target=plan,
+        changes={"name": enterprise.name, "uscc": enterprise.uscc},
     )
     enterprise.delete()
     _touch(plan)
@@ -281,11 +284,18 @@ def target_table_save(*, actor, plan: PilotPlan, cells: dict[tuple[int, str], st
 def stamped_pdf_attach(*, actor, plan: PilotPlan, uploaded) -> PilotPlan:
     plan = lock_editable_plan(plan)
     document = document_store(
-        actor=actor, uploaded=uploaded, organisation=plan.applicant, allowed=frozenset({PDF}), purpose="stamped_plan", owner=plan
+        actor=actor,
+        uploaded=uploaded,
+        organisation=plan.applicant,
+        allowed=frozenset({PDF}),
+        purpose="stamped_plan",
+        owner=plan,
     )
     plan.stamped_pdf = document
     _touch(plan, "stamped_pdf")
-    record_event(actor=actor, action="plan.stamped_pdf_attach", target=plan, changes={"document": document.original_name})
+    record_event(
+        actor=actor, action="plan.stamped_pdf_attach", target=plan, changes={"document": document.original_name}
+    )
     return plan
 
 
@@ -293,7 +303,12 @@ def stamped_pdf_attach(*, actor, plan: PilotPlan, uploaded) -> PilotPlan:
 def evidence_attach(*, actor, plan: PilotPlan, uploaded):
     plan = lock_editable_plan(plan)
     document = document_store(
-        actor=actor, uploaded=uploaded, organisation=plan.applicant, allowed=frozenset({PDF, *IMAGES}), purpose="evidence", owner=plan
+        actor=actor,
+        uploaded=uploaded,
+        organisation=plan.applicant,
+        allowed=frozenset({PDF, *IMAGES}),
+        purpose="evidence",
+        owner=plan,
     )
     _touch(plan)
     record_event(actor=actor, action="plan.evidence_attach", target=plan, changes={"document": document.original_name})

@@ -39,10 +39,15 @@ def submission_problems(plan: PilotPlan, *, now=None) -> list[str]:
     """Every reason the plan cannot be submitted yet, each its own message (empty list: ready)."""
     problems = []
     if not plan.call.accepts_submissions(now):
-        problems.append(_("申报批次未开放或已过截止时间（%(deadline)s），不能提交。") % {
-            "deadline": timezone.localtime(plan.call.deadline).strftime("%Y-%m-%d %H:%M")
-        })
-    empty = [str(PilotPlan._meta.get_field(name).verbose_name) for name in PilotPlan.SECTION_FIELDS if not getattr(plan, name).strip()]
+        problems.append(
+            _("申报批次未开放或已过截止时间（%(deadline)s），不能提交。")
+            % {"deadline": timezone.localtime(plan.call.deadline).strftime("%Y-%m-%d %H:%M")}
+        )
+    empty = [
+        str(PilotPlan._meta.get_field(name).verbose_name)
+        for name in PilotPlan.SECTION_FIELDS
+        if not getattr(plan, name).strip()
+    ]
     if empty:
         problems.append(_("以下章节未填写：%(sections)s。") % {"sections": "、".join(empty)})
     if not plan.phased_tasks.exists():
@@ -159,5 +164,10 @@ def plan_return(*, actor, plan: PilotPlan, reasons: str) -> PilotPlan:
         raise ValidationError(_("退回时请写明原因。"), code="reasons_required")
     plan.return_reasons = reasons.strip()
     return _move(
-        plan, actor=actor, action="plan.return", to=Status.RETURNED, extra={"reasons": plan.return_reasons}, fields=("return_reasons",)
+        plan,
+        actor=actor,
+        action="plan.return",
+        to=Status.RETURNED,
+        extra={"reasons": plan.return_reasons},
+        fields=("return_reasons",),
     )

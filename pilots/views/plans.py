@@ -22,8 +22,8 @@ from ..forms import (
 from ..models import FundLine, PilotPlan
 from ..permissions import can_edit_plan, get_plan_for_user_or_404
 from ..selectors import enterprise_summary, fund_totals, plan_detail, plan_documents, plan_list, plan_timeline
-from ..templatetags.pilot_format import target_value
 from ..targets import FIELDS, merged_rows, retrofit_total
+from ..templatetags.pilot_format import target_value
 from ._helpers import flash_errors
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -110,7 +110,13 @@ def chains(request, pk: int):
     return render(
         request,
         "pilots/chains.html",
-        {"plan": plan, "chains": plan.chains.all(), "tasks": plan.phased_tasks.all(), "can_edit": can_edit_plan(request.user, plan), "task_form": PhasedTaskForm()},
+        {
+            "plan": plan,
+            "chains": plan.chains.all(),
+            "tasks": plan.phased_tasks.all(),
+            "can_edit": can_edit_plan(request.user, plan),
+            "task_form": PhasedTaskForm(),
+        },
     )
 
 
@@ -139,7 +145,13 @@ def phased_task_add(request, pk: int):
     return render(
         request,
         "pilots/chains.html",
-        {"plan": plan, "chains": plan.chains.all(), "tasks": plan.phased_tasks.all(), "can_edit": True, "task_form": form},
+        {
+            "plan": plan,
+            "chains": plan.chains.all(),
+            "tasks": plan.phased_tasks.all(),
+            "can_edit": True,
+            "task_form": form,
+        },
     )
 
 
@@ -154,7 +166,9 @@ def phased_task_delete(request, pk: int, task_pk: int):
 @login_required
 def enterprises(request, pk: int):
     plan = get_plan_for_user_or_404(request.user, pk)
-    page = Paginator(plan.enterprises.select_related("chain").order_by("row", "id"), 50).get_page(request.GET.get("page"))
+    page = Paginator(plan.enterprises.select_related("chain").order_by("row", "id"), 50).get_page(
+        request.GET.get("page")
+    )
     form = EnterpriseImportForm()
     errors = []
     if request.method == "POST":
@@ -212,7 +226,9 @@ def _xlsx(data: bytes, name: str) -> HttpResponse:
 @require_POST
 def enterprise_delete(request, pk: int, enterprise_pk: int):
     plan = _editable_plan(request, pk)
-    services.enterprise_delete(actor=request.user, plan=plan, enterprise=get_object_or_404(plan.enterprises, pk=enterprise_pk))
+    services.enterprise_delete(
+        actor=request.user, plan=plan, enterprise=get_object_or_404(plan.enterprises, pk=enterprise_pk)
+    )
     messages.success(request, _("已移除。"))
     return redirect("pilots:enterprises", pk=plan.pk)
 
@@ -248,7 +264,9 @@ def target_table_edit(request, pk: int):
         if not problems:
             messages.success(request, _("绩效目标表已保存。"))
             return redirect("pilots:plan_detail", pk=plan.pk)
-        messages.warning(request, _("已保存可识别的数值；有%(count)d处需要修改，见标红的单元格。") % {"count": len(problems)})
+        messages.warning(
+            request, _("已保存可识别的数值；有%(count)d处需要修改，见标红的单元格。") % {"count": len(problems)}
+        )
         values = list(plan.target_values.select_related("indicator").order_by("indicator__order"))
     rows = merged_rows(values, level1=lambda v: v.indicator.level1, level2=lambda v: v.indicator.level2)
     for row in rows:
@@ -309,5 +327,6 @@ def attachments(request, pk: int):
 def version_view(request, pk: int, number: int):
     plan = get_plan_for_user_or_404(request.user, pk)
     version = get_object_or_404(plan.versions.select_related("pdf"), number=number)
-    return render(request, "pilots/version_detail.html", {"plan": plan, "version": version, "snapshot": version.snapshot})
-
+    return render(
+        request, "pilots/version_detail.html", {"plan": plan, "version": version, "snapshot": version.snapshot}
+    )

@@ -16,6 +16,6 @@ class Command(BaseCommand):
         load_demo_pilots()
         if quiet:
             return
-        self.stdout.write("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+        self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, role, organisation in accounts:
             self.stdout.write(f"  {username:<20} {role:<16} {organisation}")

@@ -1,9 +1,10 @@
+"""A league/city's pilot plan and its parts: chains, enterprises, fund plan, targets, versions."""
+
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
@@ -11,120 +12,10 @@ from simple_history.models import HistoricalRecords
 
 from accounts.validators import validate_uscc
 
+from .calls import PilotCall
+from .targets import Indicator
+
 MONEY = {"max_digits": 16, "decimal_places": 2, "default": Decimal("0.00"), "validators": [MinValueValidator(0)]}
-
-
-class TargetTemplate(models.Model):
-    """A performance-target table layout (附2): a catalogue of indicators. Data, not code."""
-
-    name = models.CharField(_("名称"), max_length=100, unique=True)
-    copied_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at"]
-        verbose_name = _("绩效目标表模板")
-        verbose_name_plural = _("绩效目标表模板")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Indicator(models.Model):
-    class Kind(models.TextChoices):
-        COUNT = "count", _("数量")
-        PERCENT = "percent", _("百分比")
-
-    template = models.ForeignKey(TargetTemplate, on_delete=models.CASCADE, related_name="indicators")
-    order = models.PositiveSmallIntegerField(_("序号"))
-    level1 = models.CharField(_("一级指标"), max_length=30)
-    level2 = models.CharField(_("二级指标"), max_length=30)
-    name = models.CharField(_("三级指标"), max_length=60)
-    unit = models.CharField(_("单位"), max_length=10)
-    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
-    is_key = models.BooleanField(_("关键指标"), default=False)
-    counts_as_retrofit = models.BooleanField(_("计入改造企业数量"), default=False)
-
-    class Meta:
-        ordering = ["template", "order"]
-        verbose_name = _("指标")
-        verbose_name_plural = _("指标")
-        constraints = [models.UniqueConstraint(fields=["template", "order"], name="indicator_template_order_unique")]
-
-    def __str__(self) -> str:
-        return f"{self.name}（{self.unit}）"
-
-
-class PilotCall(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("草稿")
-        OPEN = "open", _("申报中")
-        CLOSED = "closed", _("已截止")
-
-    year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2020), MaxValueValidator(2100)])
-    title = models.CharField(_("标题"), max_length=200)
-    guide_text = models.TextField(_("申报指南"), blank=True)
-    guide_attachment = models.ForeignKey(
-        "documents.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("指南附件")
-    )
-    deadline = models.DateTimeField(_("申报截止时间"))
-    pilots_sought = models.PositiveSmallIntegerField(_("拟遴选试点数"), default=5, validators=[MinValueValidator(1)])
-    period_months = models.PositiveSmallIntegerField(_("试点期（月）"), default=24, validators=[MinValueValidator(1)])
-    notice_working_days = models.PositiveSmallIntegerField(
-        _("公示期（工作日）"), default=5, validators=[MinValueValidator(1)]
-    )
-    share_at_approval = models.DecimalField(_("批复后拨付比例（%）"), max_digits=5, decimal_places=2, default=Decimal(40))
-    share_after_midterm = models.DecimalField(
-        _("中期评价达标后拨付比例（%）"), max_digits=5, decimal_places=2, default=Decimal(30)
-    )
-    share_after_acceptance = models.DecimalField(
-        _("验收后拨付比例（%）"), max_digits=5, decimal_places=2, default=Decimal(30)
-    )
-    min_retrofit_enterprises = models.PositiveIntegerField(_("改造企业数量下限（家）"), default=100)
-    target_template = models.ForeignKey(
-        TargetTemplate, on_delete=models.PROTECT, related_name="calls", verbose_name=_("绩效目标表模板")
-    )
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["-year", "-deadline"]
-        verbose_name = _("试点申报批次")
-        verbose_name_plural = _("试点申报批次")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(share_at_approval__gte=0, share_after_midterm__gte=0, share_after_acceptance__gte=0)
-                & Q(share_at_approval=Decimal(100) - F("share_after_midterm") - F("share_after_acceptance")),
-                name="pilotcall_instalment_shares_sum_100",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    def accepts_submissions(self, now=None) -> bool:
-        """Open and before the deadline: the deadline counts even before the closing job has run."""
-        return self.status == self.Status.OPEN and (now or timezone.now()) < self.deadline
-
-
-class ScoreCriterion(models.Model):
-    """One line of the call's expert scorecard."""
-
-    call = models.ForeignKey(PilotCall, on_delete=models.CASCADE, related_name="criteria")
-    order = models.PositiveSmallIntegerField(_("序号"))
-    name = models.CharField(_("评审要点"), max_length=100)
-    max_points = models.DecimalField(_("满分"), max_digits=5, decimal_places=1, validators=[MinValueValidator(0)])
-    weight = models.DecimalField(_("权重"), max_digits=4, decimal_places=2, default=Decimal(1))
-
-    class Meta:
-        ordering = ["call", "order"]
-        verbose_name = _("评分要点")
-        verbose_name_plural = _("评分要点")
-        constraints = [models.UniqueConstraint(fields=["call", "order"], name="scorecriterion_call_order_unique")]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class PilotPlan(models.Model):
@@ -164,7 +55,12 @@ class PilotPlan(models.Model):
     # 六、其他材料
     other_material = models.TextField(_("其他材料说明"), blank=True)
     stamped_pdf = models.ForeignKey(
-        "documents.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("盖章PDF")
+        "documents.Document",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("盖章PDF"),
     )
     cosigned_funds_hash = models.CharField(max_length=64, blank=True)
     cosign_comment = models.TextField(_("会签意见"), blank=True)
@@ -197,11 +93,13 @@ class PilotPlan(models.Model):
             ("cosign_pilotplan", _("会签本盟市总体方案的资金计划")),
             ("check_pilotplan", _("对总体方案进行形式审查")),
         ]
-        constraints = [models.UniqueConstraint(
+        constraints = [
+            models.UniqueConstraint(
                 fields=["call", "region"],
                 name="pilotplan_one_per_region_per_call",
                 violation_error_message=_("该盟市在本批次已有一份总体方案，每个盟市每批次只能申报一份。"),
-            )]
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -251,11 +149,13 @@ class IndustryChain(models.Model):
         ordering = ["plan", "order", "id"]
         verbose_name = _("产业链")
         verbose_name_plural = _("产业链")
-        constraints = [models.UniqueConstraint(
+        constraints = [
+            models.UniqueConstraint(
                 fields=["plan", "name"],
                 name="industrychain_plan_name_unique",
                 violation_error_message=_("本方案中已有同名的产业链，请换一个名称。"),
-            )]
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -266,20 +166,26 @@ class PlanEnterprise(models.Model):
     row = models.PositiveIntegerField(_("序号"), default=0)
     name = models.CharField(_("企业名称"), max_length=100)
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, validators=[validate_uscc])
-    revenue = models.DecimalField(_("上年度主营业务收入（元）"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)])
+    revenue = models.DecimalField(
+        _("上年度主营业务收入（元）"), max_digits=16, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     is_srdi = models.BooleanField(_("专精特新"), default=False)
-    chain = models.ForeignKey(IndustryChain, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("产业链"))
+    chain = models.ForeignKey(
+        IndustryChain, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("产业链")
+    )
     to_retrofit = models.BooleanField(_("拟改造"), default=True)
 
     class Meta:
         ordering = ["plan", "row", "id"]
         verbose_name = _("产业链企业")
         verbose_name_plural = _("产业链企业")
-        constraints = [models.UniqueConstraint(
+        constraints = [
+            models.UniqueConstraint(
                 fields=["plan", "uscc"],
                 name="planenterprise_plan_uscc_unique",
                 violation_error_message=_("本方案企业名单中已有该统一社会信用代码。"),
-            )]
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

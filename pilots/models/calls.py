@@ -1,0 +1,92 @@
+"""Pilot calls (申报批次) and their expert scorecards."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .targets import TargetTemplate
+
+
+class PilotCall(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        OPEN = "open", _("申报中")
+        CLOSED = "closed", _("已截止")
+
+    year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2020), MaxValueValidator(2100)])
+    title = models.CharField(_("标题"), max_length=200)
+    guide_text = models.TextField(_("申报指南"), blank=True)
+    guide_attachment = models.ForeignKey(
+        "documents.Document",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("指南附件"),
+    )
+    deadline = models.DateTimeField(_("申报截止时间"))
+    pilots_sought = models.PositiveSmallIntegerField(_("拟遴选试点数"), default=5, validators=[MinValueValidator(1)])
+    period_months = models.PositiveSmallIntegerField(_("试点期（月）"), default=24, validators=[MinValueValidator(1)])
+    notice_working_days = models.PositiveSmallIntegerField(
+        _("公示期（工作日）"), default=5, validators=[MinValueValidator(1)]
+    )
+    share_at_approval = models.DecimalField(
+        _("批复后拨付比例（%）"), max_digits=5, decimal_places=2, default=Decimal(40)
+    )
+    share_after_midterm = models.DecimalField(
+        _("中期评价达标后拨付比例（%）"), max_digits=5, decimal_places=2, default=Decimal(30)
+    )
+    share_after_acceptance = models.DecimalField(
+        _("验收后拨付比例（%）"), max_digits=5, decimal_places=2, default=Decimal(30)
+    )
+    min_retrofit_enterprises = models.PositiveIntegerField(_("改造企业数量下限（家）"), default=100)
+    target_template = models.ForeignKey(
+        TargetTemplate, on_delete=models.PROTECT, related_name="calls", verbose_name=_("绩效目标表模板")
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-year", "-deadline"]
+        verbose_name = _("试点申报批次")
+        verbose_name_plural = _("试点申报批次")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(share_at_approval__gte=0, share_after_midterm__gte=0, share_after_acceptance__gte=0)
+                & Q(share_at_approval=Decimal(100) - F("share_after_midterm") - F("share_after_acceptance")),
+                name="pilotcall_instalment_shares_sum_100",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def accepts_submissions(self, now=None) -> bool:
+        """Open and before the deadline: the deadline counts even before the closing job has run."""
+        return self.status == self.Status.OPEN and (now or timezone.now()) < self.deadline
+
+
+class ScoreCriterion(models.Model):
+    """One line of the call's expert scorecard."""
+
+    call = models.ForeignKey(PilotCall, on_delete=models.CASCADE, related_name="criteria")
+    order = models.PositiveSmallIntegerField(_("序号"))
+    name = models.CharField(_("评审要点"), max_length=100)
+    max_points = models.DecimalField(_("满分"), max_digits=5, decimal_places=1, validators=[MinValueValidator(0)])
+    weight = models.DecimalField(_("权重"), max_digits=4, decimal_places=2, default=Decimal(1))
+
+    class Meta:
+        ordering = ["call", "order"]
+        verbose_name = _("评分要点")
+        verbose_name_plural = _("评分要点")
+        constraints = [models.UniqueConstraint(fields=["call", "order"], name="scorecriterion_call_order_unique")]
+
+    def __str__(self) -> str:
+        return self.name
