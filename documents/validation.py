@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from .models import Document
 
@@ -25,7 +26,9 @@ _JAVASCRIPT_MARKERS = (b"/JavaScript", b"/JS ", b"/JS(", b"/JS<", b"/JS/", b"/JS
 def clean_filename(name: str) -> str:
     """The user's file name, for display only. Path parts and control characters are refused."""
     if not name or "\x00" in name or "/" in name or "\\" in name or ".." in name:
-        raise ValidationError(_("文件名“%(name)s”不合法（不能包含路径或“..”），请改名后重新上传。"), params={"name": name})
+        raise ValidationError(
+            _("文件名“%(name)s”不合法（不能包含路径或“..”），请改名后重新上传。"), params={"name": name}
+        )
     name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip()
     if not name:
         raise ValidationError(_("文件名不能为空。"))
@@ -59,9 +62,7 @@ def _check_pdf(data: bytes) -> None:
         if reader.is_encrypted:
             raise ValidationError(_("PDF已加密或设置了打开密码，请去除密码后重新上传。"))
         page_count = len(reader.pages)
-        root = reader.trailer["/Root"]
-        names = root.get("/Names")
-        has_js = bool(names and "/JavaScript" in names.get_object()) or "/OpenAction" in root and _is_js(root["/OpenAction"])
+        has_js = _contains_javascript(reader.trailer["/Root"])
     except ValidationError:
         raise
     except (PdfReadError, KeyError, ValueError, TypeError, AttributeError, IndexError, OSError) as error:
@@ -72,12 +73,28 @@ def _check_pdf(data: bytes) -> None:
         raise ValidationError(_("PDF没有页面。"))
 
 
-def _is_js(action) -> bool:
-    try:
-        action = action.get_object()
-        return isinstance(action, dict) and action.get("/S") == "/JavaScript"
-    except (AttributeError, TypeError):
-        return False
+def _contains_javascript(root) -> bool:
+    """Any JavaScript action reachable from the catalogue: the open action, the names tree, but also page
+    and form-field actions and link annotations. Names are compared decoded, so "/Java#53cript" counts."""
+    seen: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            if (node.idnum, node.generation) in seen:
+                continue
+            seen.add((node.idnum, node.generation))
+            node = node.get_object()
+        if isinstance(node, DictionaryObject):  # streams too: their dictionary may hold actions
+            kind = node.get("/S")
+            if isinstance(kind, IndirectObject):
+                kind = kind.get_object()
+            if kind == "/JavaScript" or "/JS" in node or "/JavaScript" in node:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+    return False
 
 
 def validate_upload(uploaded, *, allowed: frozenset[str] | set[str]) -> str:
