@@ -32,6 +32,10 @@ class CallForm(forms.ModelForm):
             "share_after_midterm",
             "share_after_acceptance",
             "min_retrofit_enterprises",
+            "experts_per_plan",
+            "pass_threshold",
+            "spread_threshold",
+            "approval_number_pattern",
             "target_template",
         ]
         widgets = {"guide_text": TEXTAREA}

@@ -1,3 +1,4 @@
+from .approvals import Approval, DocumentNumberSequence, Instalment, Payment, Selection, SelectionEntry
 from .calls import PilotCall, ScoreCriterion
 from .plans import (
     FundLine,
@@ -13,6 +14,12 @@ from .plans import (
 from .targets import Indicator, TargetTemplate
 
 __all__ = [
+    "Approval",
+    "DocumentNumberSequence",
+    "Instalment",
+    "Payment",
+    "Selection",
+    "SelectionEntry",
     "FundLine",
     "Indicator",
     "IndustryChain",

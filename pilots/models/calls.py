@@ -18,6 +18,10 @@ class PilotCall(models.Model):
         DRAFT = "draft", _("草稿")
         OPEN = "open", _("申报中")
         CLOSED = "closed", _("已截止")
+        IN_REVIEW = "in_review", _("专家评审中")
+        RANKED = "ranked", _("已形成排名")
+        IN_NOTICE = "in_notice", _("公示中")
+        FINAL = "final", _("名单已确定")
 
     year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2020), MaxValueValidator(2100)])
     title = models.CharField(_("标题"), max_length=200)
@@ -49,7 +53,27 @@ class PilotCall(models.Model):
     target_template = models.ForeignKey(
         TargetTemplate, on_delete=models.PROTECT, related_name="calls", verbose_name=_("绩效目标表模板")
     )
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    experts_per_plan = models.PositiveSmallIntegerField(
+        _("每份方案评审专家数"), default=3, validators=[MinValueValidator(1), MaxValueValidator(15)]
+    )
+    pass_threshold = models.DecimalField(
+        _("入围分数线（百分制）"), max_digits=5, decimal_places=1, default=Decimal(60), validators=[MinValueValidator(0)]
+    )
+    spread_threshold = models.DecimalField(
+        _("评分离散提示阈值（分）"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal(15),
+        validators=[MinValueValidator(0)],
+        help_text=_("某位专家的总分与平均分相差超过此值时，须由协调人记录合议意见后才能排名。"),
+    )
+    approval_number_pattern = models.CharField(
+        _("批复文号格式"),
+        max_length=60,
+        default="内工信数字〔{year}〕{number}号",
+        help_text=_("{year} 为批复年份，{number} 为当年顺序号（连续、不跳号）。"),
+    )
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
     history = HistoricalRecords()
 
@@ -79,6 +103,7 @@ class ScoreCriterion(models.Model):
     call = models.ForeignKey(PilotCall, on_delete=models.CASCADE, related_name="criteria")
     order = models.PositiveSmallIntegerField(_("序号"))
     name = models.CharField(_("评审要点"), max_length=100)
+    code = models.CharField(_("代码"), max_length=30, blank=True, help_text=_("排名并列时按“可行性”“科学性”得分依次比较。"))
     max_points = models.DecimalField(_("满分"), max_digits=5, decimal_places=1, validators=[MinValueValidator(0)])
     weight = models.DecimalField(_("权重"), max_digits=4, decimal_places=2, default=Decimal(1))
 

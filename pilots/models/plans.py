@@ -28,6 +28,11 @@ class PilotPlan(models.Model):
         SUBMITTED = "submitted", _("已提交，待形式审查")
         RETURNED = "returned", _("已退回修改")
         ACCEPTED = "accepted", _("形式审查通过，待专家评审")
+        IN_REVIEW = "in_review", _("专家评审中")
+        SHORTLISTED = "shortlisted", _("拟入选，公示中")
+        NOT_SELECTED = "not_selected", _("未入选")
+        SELECTED = "selected", _("入选，待批复")
+        APPROVED = "approved", _("已批复，试点实施中")
 
     EDITABLE = frozenset({Status.DRAFT, Status.COSIGNED, Status.RETURNED})
 

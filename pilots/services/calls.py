@@ -9,12 +9,12 @@ from ..models import Indicator, PilotCall, ScoreCriterion, TargetTemplate
 
 # The six review points of the 2024 guide (seed 004, step 3), equal weight, 100 points in all.
 DEFAULT_CRITERIA = [
-    ("真实性", Decimal(15)),
-    ("完整性", Decimal(15)),
-    ("科学性", Decimal(20)),
-    ("可行性", Decimal(20)),
-    ("符合国家产业方向和地区产业布局", Decimal(15)),
-    ("目标和保障措施的合理性", Decimal(15)),
+    ("authenticity", "真实性", Decimal(15)),
+    ("completeness", "完整性", Decimal(15)),
+    ("soundness", "科学性", Decimal(20)),
+    ("feasibility", "可行性", Decimal(20)),
+    ("fit", "符合国家产业方向和地区产业布局", Decimal(15)),
+    ("realism", "目标和保障措施的合理性", Decimal(15)),
 ]
 CALL_FIELDS = (
     "year",
@@ -28,6 +28,10 @@ CALL_FIELDS = (
     "share_after_midterm",
     "share_after_acceptance",
     "min_retrofit_enterprises",
+    "experts_per_plan",
+    "pass_threshold",
+    "spread_threshold",
+    "approval_number_pattern",
     "target_template_id",
     "status",
 )
@@ -39,8 +43,8 @@ def call_create(*, actor, target_template: TargetTemplate, criteria=None, **fiel
     call.full_clean()
     call.save()
     ScoreCriterion.objects.bulk_create(
-        ScoreCriterion(call=call, order=order, name=name, max_points=points)
-        for order, (name, points) in enumerate(criteria or DEFAULT_CRITERIA, start=1)
+        ScoreCriterion(call=call, order=order, code=code, name=name, max_points=points)
+        for order, (code, name, points) in enumerate(criteria or DEFAULT_CRITERIA, start=1)
     )
     record_event(actor=actor, action="call.create", target=call, changes=snapshot(call, CALL_FIELDS))
     return call
