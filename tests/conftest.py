@@ -1,12 +1,34 @@
 """Fixtures shared by every test: fast password hashing, private media in a temporary directory,
 role-based users (see tests/factories.py) and the demo data set."""
 
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from accounts.roles import Role
 
 from .factories import ensure_role_groups
 from .factories import make_user as _make_user
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+
+
+def pytest_configure(config):
+    """Compile stale message catalogs, so that a bare ``pytest`` sees the same Chinese and English as
+    ``make test`` (which runs compilemessages first). The .mo files are git-ignored."""
+    stale = [
+        po
+        for po in LOCALE_DIR.glob("*/LC_MESSAGES/*.po")
+        if not po.with_suffix(".mo").exists() or po.stat().st_mtime > po.with_suffix(".mo").stat().st_mtime
+    ]
+    for po in stale:
+        subprocess.run(["msgfmt", "--check-format", "-o", str(po.with_suffix(".mo")), str(po)], check=True)
+    if stale:
+        from django.utils.translation import trans_real
+
+        trans_real._translations = {}
+        trans_real._default = None
 
 
 @pytest.fixture(autouse=True)
