@@ -5,7 +5,7 @@ from django.http import Http404
 from accounts.permissions import has_role, is_province_wide_reader, organisation_of
 from accounts.roles import Role
 
-from .models import PilotCall, PilotPlan
+from .models import PilotCall, PilotPlan, PilotPlanUserObjectPermission
 
 
 def _same_region(user, plan: PilotPlan) -> bool:
@@ -13,10 +13,35 @@ def _same_region(user, plan: PilotPlan) -> bool:
     return organisation is not None and organisation.region_id == plan.region_id
 
 
+# Plans the review agency may see: those that passed the completeness check.
+REVIEWABLE = frozenset(
+    {
+        PilotPlan.Status.ACCEPTED,
+        PilotPlan.Status.IN_REVIEW,
+        PilotPlan.Status.SHORTLISTED,
+        PilotPlan.Status.SELECTED,
+        PilotPlan.Status.NOT_SELECTED,
+        PilotPlan.Status.APPROVED,
+    }
+)
+
+
+def has_plan_grant(user, plan: PilotPlan) -> bool:
+    """An explicit grant on this one plan (an expert who declared no conflict), from the direct
+    guardian table of PilotPlan."""
+    return PilotPlanUserObjectPermission.objects.filter(
+        user_id=user.pk, content_object_id=plan.pk, permission__codename="view_pilotplan"
+    ).exists()
+
+
 def can_view_plan(user, plan: PilotPlan) -> bool:
     if is_province_wide_reader(user):
         return True
-    return has_role(user, Role.APPLICANT, Role.COSIGNER) and _same_region(user, plan)
+    if has_role(user, Role.APPLICANT, Role.COSIGNER) and _same_region(user, plan):
+        return True
+    if has_role(user, Role.AGENCY_COORDINATOR) and plan.status in REVIEWABLE:
+        return True
+    return has_role(user, Role.EXPERT) and has_plan_grant(user, plan)
 
 
 def can_edit_plan(user, plan: PilotPlan) -> bool:

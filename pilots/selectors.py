@@ -18,9 +18,20 @@ def plans_visible_to(user) -> QuerySet[PilotPlan]:
     if is_province_wide_reader(user):
         return plans
     organisation = organisation_of(user)
-    if organisation is None or not has_role(user, Role.APPLICANT, Role.COSIGNER):
+    if organisation is None:
         return plans.none()
-    return plans.filter(region_id=organisation.region_id)
+    if has_role(user, Role.APPLICANT, Role.COSIGNER):
+        return plans.filter(region_id=organisation.region_id)
+    if has_role(user, Role.AGENCY_COORDINATOR):
+        from .permissions import REVIEWABLE
+
+        return plans.filter(status__in=REVIEWABLE)
+    if has_role(user, Role.EXPERT):
+        return plans.filter(
+            pilotplanuserobjectpermission__user=user,
+            pilotplanuserobjectpermission__permission__codename="view_pilotplan",
+        )
+    return plans.none()
 
 
 def plan_list(user, *, call: PilotCall | None = None, status: str | None = None) -> QuerySet[PilotPlan]:

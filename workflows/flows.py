@@ -2,8 +2,10 @@
 from the task views in workflows.views, which complete the task in the same transaction.
 
     start → draft ─┬─(sent to co-sign)→ cosign → draft
-                   └─(submitted)→ completeness_check ─┬─(accepted)→ awaiting_review → end
-                                                      └─(returned)→ draft
+                   └─(submitted)→ completeness_check ─┬─(accepted)→ awaiting_review → awaiting_list ─┐
+                                                      └─(returned)→ draft                             │
+    ┌──────────────────────────────────────────────────────────────────────────────────────────────┘
+    └─(selected)→ draft_approval → approve ─(approved)→ end;  (not selected)→ end;  (returned)→ draft_approval
 """
 
 from django.shortcuts import redirect
@@ -56,13 +58,30 @@ class PilotPlanFlow(flow.Flow):
         .Then(this.awaiting_review)
         .Else(this.draft)
     )
-    # Woken by the expert-review stage of the call (next issue).
-    awaiting_review = flow.Handle(this.review_started).Annotation(title=_("等待专家评审")).Next(this.end)
+    # Woken by workflows.orchestration when the plan's status says the call moved on.
+    awaiting_review = flow.Handle().Annotation(title=_("等待专家评审")).Next(this.awaiting_list)
+    awaiting_list = flow.Handle().Annotation(title=_("评审、排名与公示")).Next(this.after_list)
+    after_list = (
+        flow.If(lambda activation: activation.process.plan.status == PilotPlan.Status.SELECTED)
+        .Then(this.draft_approval)
+        .Else(this.end)
+    )
+    draft_approval = (
+        flow.View(_to_task_page).Annotation(title=_("起草批复")).Permission("pilots.draft_approval").Next(this.approve)
+    )
+    approve = (
+        flow.View(_to_task_page)
+        .Annotation(title=_("审批批复"))
+        .Permission("pilots.approve_approval")
+        .Next(this.after_approve)
+    )
+    after_approve = (
+        flow.If(lambda activation: activation.process.plan.status == PilotPlan.Status.APPROVED)
+        .Then(this.end)
+        .Else(this.draft_approval)
+    )
     end = flow.End()
 
     def start_process(self, activation, plan: PilotPlan):
         activation.process.plan = plan
-        return activation.process
-
-    def review_started(self, activation, **kwargs):
         return activation.process

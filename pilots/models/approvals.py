@@ -100,6 +100,10 @@ class Approval(models.Model):
     class Meta:
         verbose_name = _("批复")
         verbose_name_plural = _("批复")
+        permissions = [
+            ("draft_approval", _("起草试点批复")),
+            ("approve_approval", _("审批试点批复")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["number"],

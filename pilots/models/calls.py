@@ -57,7 +57,11 @@ class PilotCall(models.Model):
         _("每份方案评审专家数"), default=3, validators=[MinValueValidator(1), MaxValueValidator(15)]
     )
     pass_threshold = models.DecimalField(
-        _("入围分数线（百分制）"), max_digits=5, decimal_places=1, default=Decimal(60), validators=[MinValueValidator(0)]
+        _("入围分数线（百分制）"),
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal(60),
+        validators=[MinValueValidator(0)],
     )
     spread_threshold = models.DecimalField(
         _("评分离散提示阈值（分）"),
@@ -103,7 +107,9 @@ class ScoreCriterion(models.Model):
     call = models.ForeignKey(PilotCall, on_delete=models.CASCADE, related_name="criteria")
     order = models.PositiveSmallIntegerField(_("序号"))
     name = models.CharField(_("评审要点"), max_length=100)
-    code = models.CharField(_("代码"), max_length=30, blank=True, help_text=_("排名并列时按“可行性”“科学性”得分依次比较。"))
+    code = models.CharField(
+        _("代码"), max_length=30, blank=True, help_text=_("排名并列时按“可行性”“科学性”得分依次比较。")
+    )
     max_points = models.DecimalField(_("满分"), max_digits=5, decimal_places=1, validators=[MinValueValidator(0)])
     weight = models.DecimalField(_("权重"), max_digits=4, decimal_places=2, default=Decimal(1))
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,10 @@ def lock_editable_plan(plan: PilotPlan) -> PilotPlan:
     return plan
 
 
+def _next_order(related) -> int:
+    return (related.aggregate(highest=Max("order"))["highest"] or 0) + 1
+
+
 def _touch(plan: PilotPlan, *fields: str) -> None:
     plan.updated_at = timezone.now()
     plan.save(update_fields=[*fields, "updated_at"])
@@ -40,6 +45,8 @@ def _touch(plan: PilotPlan, *fields: str) -> None:
 @transaction.atomic
 def plan_create(*, actor, call: PilotCall, title: str = "") -> PilotPlan:
     organisation = organisation_of(actor)
+    if organisation is None or organisation.region.level != "league_city":
+        raise ValidationError(_("只有盟市工信局可以新建总体方案。"), code="not_a_bureau")
     call = PilotCall.objects.select_for_update().get(pk=call.pk)
     if not call.accepts_submissions():
         raise ValidationError(_("该批次不在申报期内，不能新建方案。"), code="call_closed")
@@ -87,7 +94,7 @@ CHAIN_FIELDS = ("name", "is_key_chain", "basis", "above_scale_count", "below_sca
 def chain_save(*, actor, plan: PilotPlan, chain: IndustryChain | None = None, **fields) -> IndustryChain:
     plan = lock_editable_plan(plan)
     if chain is None:
-        chain = IndustryChain(plan=plan, order=plan.chains.count() + 1)
+        chain = IndustryChain(plan=plan, order=_next_order(plan.chains))
     elif chain.plan_id != plan.pk:
         raise ValidationError(_("产业链不属于该方案。"))
     before = snapshot(chain, CHAIN_FIELDS) if chain.pk else {}
@@ -124,7 +131,7 @@ def chain_delete(*, actor, plan: PilotPlan, chain: IndustryChain) -> None:
 @transaction.atomic
 def phased_task_add(*, actor, plan: PilotPlan, task: str, owner: str, due) -> PhasedTask:
     plan = lock_editable_plan(plan)
-    item = PhasedTask(plan=plan, task=task.strip(), owner=owner.strip(), due=due, order=plan.phased_tasks.count() + 1)
+    item = PhasedTask(plan=plan, task=task.strip(), owner=owner.strip(), due=due, order=_next_order(plan.phased_tasks))
     item.full_clean()
     item.save()
     _touch(plan)
@@ -169,9 +176,7 @@ def enterprises_replace(*, actor, plan: PilotPlan, rows: list[EnterpriseRow], so
         if row.uscc in seen:
             raise ValidationError(_("统一社会信用代码 %(uscc)s 重复。") % {"uscc": row.uscc})
         seen.add(row.uscc)
-    previous = plan.enterprises.count()
-    plan.enterprises.all().delete()
-    PlanEnterprise.objects.bulk_create(
+    enterprises = [
         PlanEnterprise(
             plan=plan,
             row=number,
@@ -183,7 +188,18 @@ def enterprises_replace(*, actor, plan: PilotPlan, rows: list[EnterpriseRow], so
             to_retrofit=row.to_retrofit,
         )
         for number, row in enumerate(rows, start=1)
-    )
+    ]
+    for enterprise in enterprises:  # field rules (USCC, lengths, amounts) without a query per row
+        try:
+            enterprise.clean_fields(exclude=["plan", "chain"])
+        except ValidationError as error:
+            raise ValidationError(
+                _("第%(row)d家企业“%(name)s”：%(problem)s")
+                % {"row": enterprise.row, "name": enterprise.name, "problem": "；".join(error.messages)}
+            ) from error
+    previous = plan.enterprises.count()
+    plan.enterprises.all().delete()
+    PlanEnterprise.objects.bulk_create(enterprises)
     _touch(plan)
     record_event(
         actor=actor,
@@ -313,3 +329,34 @@ def evidence_attach(*, actor, plan: PilotPlan, uploaded):
     _touch(plan)
     record_event(actor=actor, action="plan.evidence_attach", target=plan, changes={"document": document.original_name})
     return document
+
+
+@transaction.atomic
+def plan_grant_view(*, actor, plan: PilotPlan, user, reason: str) -> None:
+    """Let one user read one plan (an expert after declaring no conflict). Kept in the plan's direct
+    guardian table, never in guardian's generic tables."""
+    from django.contrib.auth.models import Permission
+
+    from ..models import PilotPlanUserObjectPermission
+
+    permission = Permission.objects.get(content_type__app_label="pilots", codename="view_pilotplan")
+    _grant, created = PilotPlanUserObjectPermission.objects.get_or_create(
+        user=user, permission=permission, content_object=plan
+    )
+    if created:
+        record_event(
+            actor=actor, action="plan.grant_view", target=plan, changes={"user": user.get_username(), "reason": reason}
+        )
+
+
+@transaction.atomic
+def plan_revoke_view(*, actor, plan: PilotPlan, user, reason: str) -> None:
+    from ..models import PilotPlanUserObjectPermission
+
+    deleted, _ = PilotPlanUserObjectPermission.objects.filter(
+        user=user, content_object=plan, permission__codename="view_pilotplan"
+    ).delete()
+    if deleted:
+        record_event(
+            actor=actor, action="plan.revoke_view", target=plan, changes={"user": user.get_username(), "reason": reason}
+        )

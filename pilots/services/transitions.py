@@ -3,36 +3,16 @@ the plan row locked, the audit event written inside."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
-from audit.services import record_event
 
 from ..models import PilotPlan, PlanVersion
 from ..targets import retrofit_total, table_problems
 from ..versions import plan_snapshot
 from .plans import funds_fingerprint, lock_plan
+from .status import move_plan, require_status
 
 Status = PilotPlan.Status
-
-
-def _require_status(plan: PilotPlan, *allowed: str) -> None:
-    if plan.status not in allowed:
-        raise ValidationError(
-            _("方案当前状态为“%(status)s”，不能执行此操作（可能已被他人处理，请刷新页面）。")
-            % {"status": plan.get_status_display()},
-            code="wrong_status",
-        )
-
-
-def _move(plan: PilotPlan, *, actor, action: str, to: str, extra: dict | None = None, fields=()) -> PilotPlan:
-    before = plan.status
-    plan.status = to
-    plan.updated_at = timezone.now()
-    plan.save(update_fields=["status", "updated_at", *fields])
-    record_event(actor=actor, action=action, target=plan, changes={"status": [before, to], **(extra or {})})
-    return plan
 
 
 def submission_problems(plan: PilotPlan, *, now=None) -> list[str]:
@@ -62,8 +42,7 @@ def submission_problems(plan: PilotPlan, *, now=None) -> list[str]:
             _("改造规上、规下企业数量目标合计为%(total)s家，不足%(minimum)s家。")
             % {"total": int(total), "minimum": plan.call.min_retrofit_enterprises}
         )
-    counts = plan.enterprises.aggregate(all=Count("id"), retrofit=Count("id", filter=Q(to_retrofit=True)))
-    if not counts["all"]:
+    if not plan.enterprises.exists():
         problems.append(_("产业链企业名单为空，请导入企业名单。"))
     totals = plan.fund_lines.all()
     if sum((line.total for line in totals), 0) <= 0:
@@ -82,19 +61,19 @@ def submission_problems(plan: PilotPlan, *, now=None) -> list[str]:
 @transaction.atomic
 def plan_send_to_cosign(*, actor, plan: PilotPlan) -> PilotPlan:
     plan = lock_plan(plan)
-    _require_status(plan, Status.DRAFT, Status.RETURNED, Status.COSIGNED)
+    require_status(plan, Status.DRAFT, Status.RETURNED, Status.COSIGNED)
     if sum((line.total for line in plan.fund_lines.all()), 0) <= 0:
         raise ValidationError(_("资金计划合计为0，请先填写资金使用计划再送会签。"))
-    return _move(plan, actor=actor, action="plan.send_to_cosign", to=Status.COSIGNING)
+    return move_plan(plan, actor=actor, action="plan.send_to_cosign", to=Status.COSIGNING)
 
 
 @transaction.atomic
 def plan_cosign(*, actor, plan: PilotPlan, comment: str = "") -> PilotPlan:
     plan = lock_plan(plan)
-    _require_status(plan, Status.COSIGNING)
+    require_status(plan, Status.COSIGNING)
     plan.cosigned_funds_hash = funds_fingerprint(plan)
     plan.cosign_comment = comment.strip()
-    return _move(
+    return move_plan(
         plan,
         actor=actor,
         action="plan.cosign",
@@ -107,12 +86,12 @@ def plan_cosign(*, actor, plan: PilotPlan, comment: str = "") -> PilotPlan:
 @transaction.atomic
 def plan_return_from_cosign(*, actor, plan: PilotPlan, comment: str) -> PilotPlan:
     plan = lock_plan(plan)
-    _require_status(plan, Status.COSIGNING)
+    require_status(plan, Status.COSIGNING)
     if not comment.strip():
         raise ValidationError(_("退回时请写明意见。"), code="comment_required")
     plan.cosign_comment = comment.strip()
     plan.cosigned_funds_hash = ""
-    return _move(
+    return move_plan(
         plan,
         actor=actor,
         action="plan.cosign_return",
@@ -127,14 +106,14 @@ def plan_submit(*, actor, plan: PilotPlan) -> PlanVersion:
     """Freeze the plan as a new version after every check passes. A second click finds the plan
     already submitted (the row is locked) and is refused: one version only."""
     plan = lock_plan(plan)
-    _require_status(plan, Status.DRAFT, Status.COSIGNED, Status.RETURNED)
+    require_status(plan, Status.DRAFT, Status.COSIGNED, Status.RETURNED)
     problems = submission_problems(plan)
     if problems:
         raise ValidationError(problems, code="not_ready")
     plan.version += 1
     plan.submitted_at = timezone.now()
     version = PlanVersion.objects.create(plan=plan, number=plan.version, snapshot=plan_snapshot(plan), created_by=actor)
-    _move(
+    move_plan(
         plan,
         actor=actor,
         action="plan.submit",
@@ -144,26 +123,27 @@ def plan_submit(*, actor, plan: PilotPlan) -> PlanVersion:
     )
     from ..tasks import render_version_pdf
 
-    transaction.on_commit(lambda: render_version_pdf.delay(version.pk))
+    # robust: a failed render is logged and retried by the worker; it never undoes the submission.
+    transaction.on_commit(lambda: render_version_pdf.delay(version.pk), robust=True)
     return version
 
 
 @transaction.atomic
 def plan_accept(*, actor, plan: PilotPlan) -> PilotPlan:
     plan = lock_plan(plan)
-    _require_status(plan, Status.SUBMITTED)
-    return _move(plan, actor=actor, action="plan.accept", to=Status.ACCEPTED, extra={"version": plan.version})
+    require_status(plan, Status.SUBMITTED)
+    return move_plan(plan, actor=actor, action="plan.accept", to=Status.ACCEPTED, extra={"version": plan.version})
 
 
 @transaction.atomic
 def plan_return(*, actor, plan: PilotPlan, reasons: str) -> PilotPlan:
     """Back to the bureau with reasons; the plan keeps everything."""
     plan = lock_plan(plan)
-    _require_status(plan, Status.SUBMITTED)
+    require_status(plan, Status.SUBMITTED)
     if not reasons.strip():
         raise ValidationError(_("退回时请写明原因。"), code="reasons_required")
     plan.return_reasons = reasons.strip()
-    return _move(
+    return move_plan(
         plan,
         actor=actor,
         action="plan.return",
