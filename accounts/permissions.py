@@ -27,9 +27,7 @@ def organisation_of(user) -> Organisation | None:
     if not roles_of(user):
         return None
     if not hasattr(user, "_organisation_cache"):
-        membership = (
-            Membership.objects.select_related("organisation__region__parent").filter(user_id=user.pk).first()
-        )
+        membership = Membership.objects.select_related("organisation__region__parent").filter(user_id=user.pk).first()
         user._organisation_cache = membership.organisation if membership else None
     return user._organisation_cache
 

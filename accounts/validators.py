@@ -38,7 +38,9 @@ def validate_uscc(value: str) -> None:
             )
     organisation_code = code[8:17]
     if any(not (c.isdigit() or "A" <= c <= "Z") for c in organisation_code[:8]):
-        raise ValidationError(_("统一社会信用代码第9–16位（组织机构代码本体）只能是数字或大写字母。"), code="uscc_org_char")
+        raise ValidationError(
+            _("统一社会信用代码第9–16位（组织机构代码本体）只能是数字或大写字母。"), code="uscc_org_char"
+        )
     if org_code_check_char(organisation_code[:8]) != organisation_code[8]:
         raise ValidationError(
             _("统一社会信用代码第17位（组织机构代码校验码）不正确，请核对第9–17位。"), code="uscc_org_check"

@@ -27,11 +27,21 @@ class AuditEvent(models.Model):
     seq = models.PositiveBigIntegerField(_("序号"))
     created_at = models.DateTimeField(_("时间"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("操作人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
     )
     actor_username = models.CharField(_("操作人账号"), max_length=150, blank=True)
     organisation = models.ForeignKey(
-        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("机构")
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("机构"),
     )
     action = models.CharField(_("操作"), max_length=100)
     target_type = models.CharField(_("对象类型"), max_length=100)

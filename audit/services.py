@@ -27,7 +27,11 @@ def snapshot(instance: models.Model, fields: list[str] | tuple[str, ...]) -> dic
 def diff(before: dict, after: dict) -> dict:
     """``{field: [before, after]}`` for the fields that changed."""
     before, after = normalise(before), normalise(after)
-    return {key: [before.get(key), after.get(key)] for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)}
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
 
 
 def _stored_address(address: str | None) -> str | None:
@@ -83,4 +87,3 @@ def record_event(
     chain.head_hash = event.hash
     chain.save(update_fields=["length", "head_hash"])
     return event
-

@@ -41,7 +41,13 @@ def document_store_generated(
 ) -> Document:
     """Keep a file the system made itself (a rendered PDF, an export)."""
     return _save(
-        actor=actor, data=data, name=name, content_type=content_type, organisation=organisation, purpose=purpose, owner=owner
+        actor=actor,
+        data=data,
+        name=name,
+        content_type=content_type,
+        organisation=organisation,
+        purpose=purpose,
+        owner=owner,
     )
 
 
