@@ -7,6 +7,8 @@ from viewflow.urls import Application, Site
 
 from accounts.permissions import has_role
 from accounts.roles import Role
+from evaluation.urls import urlpatterns as evaluation_urls
+from notices.urls import urlpatterns as notice_urls
 from pilots.urls import urlpatterns as pilot_urls
 from workflows.urls import urlpatterns as workflow_urls
 from workflows.views import home
@@ -40,6 +42,24 @@ site = PortalSite(
             urlpatterns=pilot_urls,
             menu_template_name="includes/menu_pilots.html",
             permission=for_roles(*PILOT_ROLES),
+        ),
+        Application(
+            title=_("专家评审"),
+            icon="rate_review",
+            app_name="evaluation",
+            urlpatterns=evaluation_urls,
+            permission=for_roles(
+                Role.AGENCY_COORDINATOR, Role.EXPERT, Role.DEPARTMENT_OFFICER, Role.DEPARTMENT_LEADER, Role.AUDITOR
+            ),
+            menu_template_name="includes/menu_evaluation.html",
+        ),
+        Application(
+            title=_("公示与异议"),
+            icon="campaign",
+            app_name="notices",
+            urlpatterns=notice_urls,
+            permission=for_roles(Role.DEPARTMENT_OFFICER, Role.DEPARTMENT_LEADER, Role.AUDITOR),
+            menu_template_name="includes/menu_notices.html",
         ),
         # Task pages and flow actions; reached from the inbox and the plan pages, not from the menu.
         Application(

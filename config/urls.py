@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/password/done/", account_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("files/", include("documents.urls")),
+    path("notices/", include(("notices.urls_public", "public_notices"))),
     path("django-admin/", admin.site.urls),
     path("", site.urls),
 ]

@@ -1,11 +1,9 @@
 """The inbox: open tasks the user may act on, filtered by the same object rules as the pages."""
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from django.urls import reverse
 from viewflow.workflow.models import Task
 
+from accounts.inbox import InboxItem
 from accounts.permissions import has_role
 from accounts.roles import Role
 from pilots.selectors import plans_visible_to
@@ -18,20 +16,19 @@ PLAN_TASK_ROLES = {
     PilotPlanFlow.draft: Role.APPLICANT,
     PilotPlanFlow.cosign: Role.COSIGNER,
     PilotPlanFlow.completeness_check: Role.DEPARTMENT_OFFICER,
+    PilotPlanFlow.draft_approval: Role.DEPARTMENT_OFFICER,
+    PilotPlanFlow.approve: Role.DEPARTMENT_LEADER,
 }
-
-
-@dataclass(frozen=True)
-class InboxItem:
-    task_id: int
-    title: str
-    subject: str
-    status: str
-    created: datetime
-    url: str
+# Other things waiting for the user, offered by the domain apps: callables user -> list[InboxItem].
+DOMAIN_SOURCES = []
 
 
 def inbox(user, *, limit: int = 50) -> list[InboxItem]:
+    items = plan_task_items(user, limit=limit) + [item for source in DOMAIN_SOURCES for item in source(user)]
+    return sorted(items, key=lambda item: item.created)[:limit]
+
+
+def plan_task_items(user, *, limit: int) -> list[InboxItem]:
     nodes = [node for node, role in PLAN_TASK_ROLES.items() if has_role(user, role)]
     if not nodes:
         return []
@@ -49,10 +46,8 @@ def inbox(user, *, limit: int = 50) -> list[InboxItem]:
         plan = task.process.pilotplanprocess.plan
         items.append(
             InboxItem(
-                task_id=task.pk,
                 title=str(task.flow_task.task_title),
                 subject=f"{plan.region.name} · {plan.title}（{plan.get_status_display()}）",
-                status=plan.status,
                 created=task.created,
                 url=reverse("workflows:task", kwargs={"task_pk": task.pk}),
             )

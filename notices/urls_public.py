@@ -1,0 +1,3 @@
+"""Public pages: anyone may read a published notice and file an objection, without logging in."""
+
+urlpatterns = []
