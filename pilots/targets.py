@@ -28,7 +28,7 @@ def parse_cell(indicator: Indicator, raw) -> tuple[Decimal | None, str | None]:
             return None, _("数量不能为负数")
         if value >= Decimal("1e11"):
             return None, _("数值过大")
-        return value.quantize(Decimal(1)), None
+        return value.quantize(Decimal("0.1")), None  # stored with one place, like percentages
     if value < 0 or value > 100:
         return None, _("百分比须在0到100之间")
     if value != value.quantize(Decimal("0.1")):

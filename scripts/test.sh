@@ -10,10 +10,17 @@ import os, sys
 import dj_database_url, psycopg2
 cfg = dj_database_url.parse(os.environ["DATABASE_URL"])
 try:
-    psycopg2.connect(dbname="postgres", user=cfg["USER"], password=cfg["PASSWORD"], host=cfg["HOST"], port=cfg["PORT"] or 5432, connect_timeout=5).close()
+    connection = psycopg2.connect(dbname="postgres", user=cfg["USER"], password=cfg["PASSWORD"], host=cfg["HOST"], port=cfg["PORT"] or 5432, connect_timeout=5)
 except psycopg2.OperationalError as error:
     print(f"PostgreSQL is not reachable at {cfg['HOST']}:{cfg['PORT'] or 5432} ({error.__class__.__name__}: {str(error).strip()})", file=sys.stderr)
     sys.exit(1)
+# The named database itself (pytest makes its own test_ copy; makemigrations --check reads this one).
+connection.autocommit = True
+with connection.cursor() as cursor:
+    cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]])
+    if cursor.fetchone() is None:
+        cursor.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
+connection.close()
 PYEOF
 then
   echo "make test needs PostgreSQL (DATABASE_URL=$DATABASE_URL). Start it, or point DATABASE_URL at one." >&2

@@ -253,11 +253,11 @@ def fund_plan_save(*, actor, plan: PilotPlan, lines: dict[str, dict]) -> PilotPl
         if line_changes:
             changes[line.direction] = line_changes
     if changes and plan.cosigned_funds_hash and plan.cosigned_funds_hash != funds_fingerprint(plan):
-        plan.cosigned_funds_hash = ""
+        # The fingerprint stays: submission then says precisely that the fund plan changed after co-signing.
         if plan.status == PilotPlan.Status.COSIGNED:
             plan.status = PilotPlan.Status.DRAFT
         changes["cosign"] = ["valid", "invalidated: fund plan changed"]
-    _touch(plan, "cosigned_funds_hash", "status")
+    _touch(plan, "status")
     if changes:
         record_event(actor=actor, action="plan.fund_plan_save", target=plan, changes=changes)
     return plan
