@@ -1,6 +1,7 @@
 """The audit log: appended per chain with seq and prev_hash, verified end to end, and tamper-evident."""
 
 import io
+import threading
 from decimal import Decimal
 
 import pytest
@@ -87,16 +88,27 @@ def test_anonymous_actor_is_recorded_as_nobody(target):
     assert event.actor_username == ""
 
 
-@pytest.mark.django_db(transaction=True)
-def test_record_event_outside_a_transaction_raises(make_user):
-    from accounts.roles import Role
+def test_record_event_outside_a_transaction_raises(actor, target):
+    # The test body runs inside a transaction; a new thread has its own connection in autocommit mode,
+    # like code that forgot transaction.atomic(). record_event must refuse before touching the database.
+    errors = []
 
-    actor = make_user(Role.DEPARTMENT_OFFICER)
-    assert not connection.in_atomic_block
-    with pytest.raises(RuntimeError, match=r"inside transaction\.atomic\(\)"):
-        record_event(actor=actor, action="test.change", target=actor.membership.organisation)
+    def autocommit_caller():
+        try:
+            assert not connection.in_atomic_block
+            record_event(actor=actor, action="test.change", target=target)
+        except BaseException as error:  # collected for the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=autocommit_caller)
+    thread.start()
+    thread.join(timeout=30)
+    assert len(errors) == 1
+    assert isinstance(errors[0], RuntimeError)
+    assert str(errors[0]) == "record_event must be called inside transaction.atomic()"
     assert not AuditEvent.objects.exists()
-    assert not AuditChain.objects.exists()
 
 
 def test_a_rolled_back_change_leaves_no_event(actor, target, record):
