@@ -1,11 +1,20 @@
 """Public notices (公示) with their objection window, shared by pilots and subsidies."""
 
+from datetime import date
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+CHINA = ZoneInfo("Asia/Shanghai")
+GROUNDS_MIN = 10
+GROUNDS_MAX = 5000
 
 
 class HolidayOverride(models.Model):
@@ -34,6 +43,7 @@ class PublicNotice(models.Model):
     how_to_object = models.TextField(_("异议方式"))
     starts_on = models.DateField(_("公示开始"))
     ends_on = models.DateField(_("公示截止（含当日）"))
+    working_days = models.PositiveSmallIntegerField(_("公示期（工作日）"))
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.PUBLISHED)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField(_("发布时间"))
@@ -42,6 +52,10 @@ class PublicNotice(models.Model):
     subject_id = models.PositiveBigIntegerField()
     subject = GenericForeignKey("subject_type", "subject_id")
     pdf = models.ForeignKey("documents.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    finalised_at = models.DateTimeField(_("确定时间"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -55,6 +69,16 @@ class PublicNotice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def has_started(self, today: date) -> bool:
+        return today >= self.starts_on
+
+    def has_ended(self, today: date) -> bool:
+        """The period ends with ``ends_on`` itself: objections are late from 00:00 of the next day."""
+        return today > self.ends_on
+
+    def accepts_objections(self, today: date) -> bool:
+        return self.status == self.Status.PUBLISHED and self.has_started(today) and not self.has_ended(today)
 
 
 class NoticeEntry(models.Model):
@@ -93,7 +117,9 @@ class Objection(models.Model):
     entry = models.ForeignKey(NoticeEntry, on_delete=models.PROTECT, related_name="objections")
     name = models.CharField(_("异议人姓名或单位"), max_length=100)
     contact = models.CharField(_("联系方式"), max_length=100)
-    grounds = models.TextField(_("异议事实和理由"))
+    grounds = models.TextField(
+        _("异议事实和理由"), validators=[MinLengthValidator(GROUNDS_MIN), MaxLengthValidator(GROUNDS_MAX)]
+    )
     attachment = models.ForeignKey(
         "documents.Document", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -110,6 +136,7 @@ class Objection(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    leader_comment = models.TextField(_("领导意见"), blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -119,3 +146,13 @@ class Objection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry} · {self.get_status_display()}"
+
+    @property
+    def reference(self) -> str:
+        """The number the objector is given to quote: filing date in China and the row's id."""
+        filed = timezone.localtime(self.submitted_at, CHINA)
+        return f"YY{filed:%Y%m%d}-{self.pk:06d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
