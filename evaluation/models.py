@@ -5,6 +5,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Mod
+from django.db.models.lookups import Exact
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -98,10 +101,35 @@ class CriterionScore(models.Model):
         verbose_name_plural = _("分项得分")
         constraints = [
             models.UniqueConstraint(fields=["assignment", "criterion"], name="criterionscore_unique"),
+            # The upper bound is the criterion's max_points, checked by the services (another table).
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(Exact(Mod(F("score") * 2, Value(1)), 0))),
+                name="criterionscore_score_half_points",
+                violation_error_message=_("分值须为0或正数，且为0.5的整数倍。"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.criterion}: {self.score}"
+
+
+class CallReview(models.Model):
+    """Which review agency runs the expert review of a call: the one whose coordinator started it.
+    Its coordinators manage the call's review; other agencies see neither it nor its assignments."""
+
+    call = models.OneToOneField("pilots.PilotCall", on_delete=models.PROTECT, related_name="review")
+    agency = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("评审机构")
+    )
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(_("启动时间"))
+
+    class Meta:
+        verbose_name = _("批次专家评审")
+        verbose_name_plural = _("批次专家评审")
+
+    def __str__(self) -> str:
+        return f"{self.call} · {self.agency}"
 
 
 class ConsensusNote(models.Model):

@@ -1,0 +1,10 @@
+from celery import shared_task
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3, acks_late=True)
+def render_ranking_report_pdf(self, report_id: int) -> int | None:
+    """Render a submitted ranking report to PDF and keep it (idempotent: a retried task makes one PDF)."""
+    from .pdf import render_ranking_report_pdf_now
+
+    document = render_ranking_report_pdf_now(report_id)
+    return document.pk if document else None
