@@ -1,4 +1,5 @@
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,7 +23,7 @@ class IdleTimeoutMiddleware:
             if last is not None and now - last > settings.IDLE_TIMEOUT_SECONDS:
                 logout(request)
                 messages.info(request, _("您已超过30分钟未操作，为安全起见已自动退出，请重新登录。"))
-                return redirect(f"{settings.LOGIN_URL}?next={request.path}")
+                return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
             request.session[SESSION_KEY] = now
         return self.get_response(request)
 

@@ -1,4 +1,8 @@
+import re
+
 from . import context
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
 class RequestContextMiddleware:
@@ -8,7 +12,10 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = context.bind(ip_address=request.META.get("REMOTE_ADDR"), request_id=None)
+        incoming = request.headers.get("X-Request-ID", "")
+        # A proxy's request id is kept when it looks like one, so logs and audit events line up.
+        request_id = incoming if REQUEST_ID.fullmatch(incoming) else None
+        token = context.bind(ip_address=request.META.get("REMOTE_ADDR"), request_id=request_id)
         request.request_id = context.current().request_id
         try:
             response = self.get_response(request)

@@ -2,6 +2,7 @@
 the roles that work in it; every page inside still checks object permissions itself."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 from django.utils.translation import gettext_lazy as _
 from viewflow.urls import Application, Site
 
@@ -26,6 +27,11 @@ PILOT_ROLES = (
 def for_roles(*roles):
     """Anonymous users pass here so that the page itself can send them to the login page."""
     return lambda user: not user.is_authenticated or has_role(user, *roles)
+
+
+class NoticesApplication(Application):
+    # /notices/ itself is the public list (config/urls.py); the Department's pages live under manage/.
+    index_path = path("manage/", RedirectView.as_view(pattern_name="notices:notice_list"), name="index")
 
 
 class PortalSite(Site):
@@ -53,7 +59,7 @@ site = PortalSite(
             ),
             menu_template_name="includes/menu_evaluation.html",
         ),
-        Application(
+        NoticesApplication(
             title=_("公示与异议"),
             icon="campaign",
             app_name="notices",

@@ -17,15 +17,17 @@ def register_owner_check(model_label: str, check: Callable) -> None:
 
 
 def can_view_document(user, document: Document) -> bool:
+    """The case's own check decides when there is one (it may be narrower than "province-wide readers
+    see everything": an objection's attachment is for the Department and the auditor only)."""
     if not roles_of(user):
         return False
-    if is_province_wide_reader(user):
-        return True
     if document.owner_type_id is not None:
         check = _owner_checks.get(f"{document.owner_type.app_label}.{document.owner_type.model}")
         if check is not None:
             owner = document.owner
             return owner is not None and check(user, owner)
+    if is_province_wide_reader(user):
+        return True
     organisation = organisation_of(user)
     return organisation is not None and organisation.pk == document.organisation_id
 
