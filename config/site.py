@@ -2,8 +2,8 @@
 the roles that work in it; every page inside still checks object permissions itself."""
 
 from django.urls import path
-from django.views.generic import RedirectView
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 from viewflow.urls import Application, Site
 
 from accounts.permissions import has_role
