@@ -577,3 +577,32 @@ def test_the_same_post_with_the_token_passes(plan):
     assert response.status_code == 302
     plan.refresh_from_db()
     assert plan.safeguards == "经CSRF校验"
+
+
+# --- objects of another plan through one's own plan ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [
+        ("chain_edit", "get"),
+        ("chain_edit", "post"),
+        ("chain_delete", "post"),
+        ("phased_task_delete", "post"),
+        ("enterprise_delete", "post"),
+    ],
+)
+def test_the_parts_of_another_plan_cannot_be_reached_through_ones_own(client, plan, name, method):
+    other = PilotPlanFactory(state="ready", state__enterprises=3)
+    login(client, applicant_of(plan))
+    before = (other.chains.count(), other.phased_tasks.count(), other.enterprises.count())
+    address = url(name, other).replace(f"/plans/{other.pk}/", f"/plans/{plan.pk}/")
+    response = getattr(client, method)(address, chain_post() if name == "chain_edit" else {})
+    assert response.status_code == 404
+    assert (other.chains.count(), other.phased_tasks.count(), other.enterprises.count()) == before
+    assert not other.chains.filter(name="乳业产业链").exists()
+
+
+def test_a_version_that_does_not_exist_is_404(client, plan):
+    login(client, applicant_of(plan))
+    assert client.get(reverse("pilots:version_detail", kwargs={"pk": plan.pk, "number": 2})).status_code == 404

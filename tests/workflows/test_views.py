@@ -2,9 +2,11 @@
 the home page. Each page checks the object and the role itself (404 when either is wrong)."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from viewflow.workflow.models import Task
 
 from accounts.roles import Role
@@ -337,3 +339,12 @@ def test_home_and_inbox_send_anonymous_users_to_login(client, db):
         response = client.get(address)
         assert response.status_code == 302
         assert response["Location"].startswith("/accounts/login/")
+
+
+def test_home_shows_the_deadline_in_china_time_as_the_call_page_does(client, db):
+    deadline = timezone.now().replace(microsecond=0) + timedelta(days=20)
+    call = PilotCallFactory(title="2025年试点申报", deadline=deadline)
+    login(client, make_applicant())
+    local = f"{timezone.localtime(deadline):%Y-%m-%d %H:%M}"  # Asia/Shanghai, as on the call's own page
+    assert local in shown(client.get(reverse("pilots:call_detail", kwargs={"pk": call.pk})))
+    assert f"截止 {local}" in shown(client.get("/"))
