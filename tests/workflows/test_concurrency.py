@@ -17,9 +17,18 @@ from pilots import services as pilot_services
 from pilots.models import PilotPlan, PlanVersion
 from pilots.services import transitions
 from pilots.tasks import render_version_pdf
-from tests.factories import ApplicantFactory
-from tests.pilots.factories import FUND_LINES, applicant_of, cosigner_of, fill_plan_ready_to_submit, make_cosigner
+from tests.factories import ApplicantFactory, LeagueCityFactory
+from tests.pilots.factories import (
+    FUND_LINES,
+    PilotCallFactory,
+    applicant_of,
+    cosigner_of,
+    fill_plan_ready_to_submit,
+    make_applicant,
+    make_cosigner,
+)
 from workflows import services as flow
+from workflows.models import PilotPlanProcess
 
 from .helpers import flow_plan, ready_flow_plan
 
@@ -156,3 +165,18 @@ def test_cosigning_and_returning_at_the_same_moment_do_one_of_them():
     assert plan.status in (PilotPlan.Status.COSIGNED, PilotPlan.Status.DRAFT)
     done = AuditEvent.objects.filter(target_id=str(plan.pk), action__in=["plan.cosign", "plan.cosign_return"])
     assert done.count() == 1
+
+
+def test_two_colleagues_starting_the_regions_plan_at_once_make_one_plan():
+    call = PilotCallFactory()
+    first = make_applicant(LeagueCityFactory(name="巴彦淖尔市"))
+    second = ApplicantFactory(organisation=first.membership.organisation)
+
+    results = at_once(lambda: flow.plan_start(actor=first, call=call), lambda: flow.plan_start(actor=second, call=call))
+
+    plans = [result for result in results if isinstance(result, PilotPlan)]
+    refusals = [result for result in results if isinstance(result, ValidationError)]
+    assert len(plans) == 1 and len(refusals) == 1, results
+    assert refusals[0].messages == ["巴彦淖尔市在本批次已有一份总体方案，每个盟市每批次只能申报一份。"]
+    assert PilotPlan.objects.filter(call=call).count() == 1
+    assert PilotPlanProcess.objects.filter(plan__call=call).count() == 1
