@@ -56,6 +56,22 @@ def test_review_start_moves_the_call_and_every_accepted_plan():
         assert event.changes["status"] == ["accepted", "in_review"]
 
 
+def test_review_start_wakes_the_plan_process_waiting_for_the_review():
+    from tests.pilots.factories import make_department_officer
+    from tests.workflows.helpers import submitted_flow_plan
+    from workflows import services as flow
+    from workflows.flows import PilotPlanFlow
+
+    plan = submitted_flow_plan()
+    flow.plan_accept(actor=make_department_officer(), plan=plan)
+    pilot_services.call_close(actor=None, call=plan.call)
+    setup = review_setup(plans=0, start=False)
+    assert flow.open_task(plan, PilotPlanFlow.awaiting_review) is not None
+    services.review_start(actor=setup.coordinator, call=plan.call)
+    assert flow.open_task(plan, PilotPlanFlow.awaiting_review) is None
+    assert flow.open_task(plan, PilotPlanFlow.awaiting_list) is not None
+
+
 def test_review_start_works_on_an_open_call_past_its_deadline():
     call = PilotCallFactory()
     accepted_plan(call)
