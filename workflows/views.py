@@ -72,6 +72,8 @@ def _task_for_user_or_404(user, task_pk: int):
         PilotPlanFlow.draft,
         PilotPlanFlow.cosign,
         PilotPlanFlow.completeness_check,
+        PilotPlanFlow.draft_approval,
+        PilotPlanFlow.approve,
     ):
         raise Http404
     plan = get_plan_for_user_or_404(user, task.process.pilotplanprocess.plan_id)
@@ -87,6 +89,10 @@ def task(request, task_pk: int):
         return redirect("pilots:plan_detail", pk=plan.pk)
     if task.flow_task == PilotPlanFlow.cosign:
         return redirect("workflows:plan_cosign", plan_pk=plan.pk)
+    if task.flow_task == PilotPlanFlow.draft_approval:
+        return redirect("workflows:approval_draft", plan_pk=plan.pk)
+    if task.flow_task == PilotPlanFlow.approve:
+        return redirect("workflows:approval_approve", plan_pk=plan.pk)
     return redirect("workflows:plan_check", plan_pk=plan.pk)
 
 

@@ -349,3 +349,16 @@ def test_coordinator_inbox(client):
         titles = [item.title for item in selectors.inbox_items(setup.coordinator)]
     assert titles == ["提交评审排名报告"]
     assert len(later) == len(queries)
+
+
+def test_index_sends_each_role_to_its_list(client):
+    setup = review_setup(experts=1)
+    login(client, setup.experts[0].user)
+    assert client.get(reverse("evaluation:index"))["Location"] == reverse("evaluation:my_assignments")
+    assert client.get(reverse("evaluation:call_list")).status_code == 404
+    assert client.get(reverse("evaluation:expert_list")).status_code == 404
+    for user in (setup.coordinator, DepartmentOfficerFactory(), AuditorFactory()):
+        login(client, user)
+        assert client.get(reverse("evaluation:index"))["Location"] == reverse("evaluation:call_list")
+        listing = client.get(reverse("evaluation:call_list"))
+        assert [call.pk for call in listing.context["calls"]] == [setup.call.pk]
