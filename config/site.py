@@ -15,6 +15,8 @@ from workflows.urls import urlpatterns as workflow_urls
 from workflows.views import home
 
 PILOT_ROLES = (
+    Role.AGENCY_COORDINATOR,
+    Role.EXPERT,
     Role.APPLICANT,
     Role.COSIGNER,
     Role.DEPARTMENT_OFFICER,

@@ -44,6 +44,13 @@ def can_view_plan(user, plan: PilotPlan) -> bool:
     return has_role(user, Role.EXPERT) and has_plan_grant(user, plan)
 
 
+def can_view_plan_history(user, plan: PilotPlan) -> bool:
+    """The timeline names everyone who acted (experts included): for the region and the province only."""
+    if is_province_wide_reader(user):
+        return True
+    return has_role(user, Role.APPLICANT, Role.COSIGNER) and _same_region(user, plan)
+
+
 def can_edit_plan(user, plan: PilotPlan) -> bool:
     return plan.is_editable and has_role(user, Role.APPLICANT) and _same_region(user, plan)
 

@@ -6,6 +6,8 @@ from viewflow.workflow.models import Task
 from accounts.inbox import InboxItem
 from accounts.permissions import has_role
 from accounts.roles import Role
+from evaluation.selectors import inbox_items as evaluation_inbox
+from notices.selectors import inbox_items as notices_inbox
 from pilots.selectors import plans_visible_to
 
 from .flows import PilotPlanFlow
@@ -20,7 +22,7 @@ PLAN_TASK_ROLES = {
     PilotPlanFlow.approve: Role.DEPARTMENT_LEADER,
 }
 # Other things waiting for the user, offered by the domain apps: callables user -> list[InboxItem].
-DOMAIN_SOURCES = []
+DOMAIN_SOURCES = [evaluation_inbox, notices_inbox]
 
 
 def inbox(user, *, limit: int = 50) -> list[InboxItem]:

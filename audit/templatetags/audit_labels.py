@@ -30,6 +30,20 @@ ACTION_LABELS = {
     "plan.submit": _("提交方案"),
     "plan.accept": _("形式审查通过"),
     "plan.return": _("形式审查退回"),
+    "plan.review_start": _("进入专家评审"),
+    "plan.grant_view": _("授予查阅权限"),
+    "plan.revoke_view": _("撤销查阅权限"),
+    "call.review_start": _("启动专家评审"),
+    "call.ranked": _("形成评审排名"),
+    "assignment.create": _("分配评审专家"),
+    "assignment.declare": _("专家声明无利益冲突"),
+    "assignment.decline": _("专家申请回避"),
+    "assignment.save_draft": _("保存评审草稿"),
+    "assignment.submit": _("提交评审意见"),
+    "assignment.reopen": _("退回专家重评"),
+    "consensus_note.save": _("记录合议意见"),
+    "ranking_report.submit": _("提交评审排名报告"),
+    "expert.update": _("修改专家信息"),
 }
 
 

@@ -20,7 +20,7 @@ from ..forms import (
     StampedPdfForm,
 )
 from ..models import FundLine, PilotPlan
-from ..permissions import can_edit_plan, get_plan_for_user_or_404
+from ..permissions import can_edit_plan, can_view_plan_history, get_plan_for_user_or_404
 from ..selectors import enterprise_summary, fund_totals, plan_detail, plan_documents, plan_list, plan_timeline
 from ..targets import FIELDS, merged_rows, retrofit_total
 from ..templatetags.pilot_format import target_value
@@ -63,7 +63,7 @@ def plan_view(request, pk: int):
             "fund_totals": fund_totals(plan),
             "enterprises": enterprise_summary(plan),
             "documents": documents,
-            "timeline": plan_timeline(plan),
+            "timeline": plan_timeline(plan) if can_view_plan_history(request.user, plan) else None,
             "sections": [
                 (name, PilotPlan._meta.get_field(name).verbose_name, getattr(plan, name))
                 for name in PilotPlan.SECTION_FIELDS
