@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
+from accounts.inbox import InboxItem
 from accounts.permissions import has_role, is_province_wide_reader, organisation_of
 from accounts.roles import Role
 from audit.models import AuditEvent
@@ -112,3 +113,40 @@ def plan_documents(plan: PilotPlan) -> QuerySet[Document]:
     return Document.objects.filter(
         owner_type=ContentType.objects.get_for_model(PilotPlan), owner_id=plan.pk
     ).select_related("uploaded_by")
+
+
+# --- the inbox: the preliminary list, the approval's aftermath, the money --------------------------------
+
+
+def inbox_items(user) -> list[InboxItem]:
+    """What waits for the user after the expert review (the viewflow tasks come from workflows): the leader
+    decides proposed lists; the officer proposes, publishes and makes lists final; the Finance Department
+    pays due instalments. A fixed number of queries, whatever the number of items."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from .pdf import format_money
+    from .selectors_money import waiting_for
+
+    titles = {
+        "decide_selection": _("审批初步名单"),
+        "propose": _("拟定初步名单"),
+        "publish": _("发布初步名单公示"),
+        "pay": _("拨付试点奖补资金"),
+    }
+    items = []
+    for waiting in waiting_for(user):
+        if waiting.kind == "pay":
+            instalment = waiting.instalment
+            plan = instalment.plan
+            amount = format_money(instalment.amount)
+            subject = f"{plan.region.name} · {plan.title} · {instalment.get_stage_display()} {amount}元"
+            url = reverse("pilots:payment_record", kwargs={"pk": instalment.pk})
+        else:
+            subject = waiting.call.title
+            if waiting.kind == "decide_selection":
+                url = reverse("pilots:selection_decide", kwargs={"pk": waiting.selection.pk})
+            else:
+                url = reverse("pilots:selection", kwargs={"call_pk": waiting.call.pk})
+        items.append(InboxItem(title=str(titles[waiting.kind]), subject=subject, created=waiting.since, url=url))
+    return items

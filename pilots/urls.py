@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calls, plans
+from .views import calls, money, plans, selection
 
 urlpatterns = [
     path("", plans.plan_index, name="index"),
@@ -24,4 +24,11 @@ urlpatterns = [
     path("plans/<int:pk>/targets/", plans.target_table_edit, name="target_table_edit"),
     path("plans/<int:pk>/attachments/", plans.attachments, name="attachments"),
     path("plans/<int:pk>/versions/<int:number>/", plans.version_view, name="version_detail"),
+    # The preliminary list, its notice and the final list; the subsidy in instalments.
+    path("calls/<int:call_pk>/selection/", selection.selection_page, name="selection"),
+    path("calls/<int:call_pk>/selection/finalise/", selection.selection_finalise, name="selection_finalise"),
+    path("selections/<int:pk>/decide/", selection.selection_decide, name="selection_decide"),
+    path("selections/<int:pk>/publish/", selection.selection_publish, name="selection_publish"),
+    path("instalments/", money.instalment_list, name="instalments"),
+    path("instalments/<int:pk>/pay/", money.payment_record, name="payment_record"),
 ]

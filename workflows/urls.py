@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_approval
 
 urlpatterns = [
     path("", views.inbox_page, name="index"),
@@ -10,4 +10,7 @@ urlpatterns = [
     path("plans/<int:plan_pk>/submit/", views.plan_submit, name="plan_submit"),
     path("plans/<int:plan_pk>/cosign/", views.plan_cosign, name="plan_cosign"),
     path("plans/<int:plan_pk>/check/", views.plan_check, name="plan_check"),
+    # The approval tasks (draft_approval, approve); workflows.views.task leads there.
+    path("plans/<int:plan_pk>/approval/draft/", views_approval.approval_draft, name="approval_draft"),
+    path("plans/<int:plan_pk>/approval/approve/", views_approval.approval_approve, name="approval_approve"),
 ]

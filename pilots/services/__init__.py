@@ -1,6 +1,8 @@
 """Writes for pilots. Import from here: ``from pilots import services``."""
 
+from .approvals import approval_approve, approval_draft, approval_return, render_approval_pdf_now
 from .calls import call_close, call_create, call_open, call_update, close_due_calls, target_template_copy
+from .payments import instalment_make_due, payment_record
 from .plans import (
     EnterpriseRow,
     chain_delete,
@@ -19,6 +21,7 @@ from .plans import (
     stamped_pdf_attach,
     target_table_save,
 )
+from .selection import selection_approve, selection_finalise, selection_propose, selection_publish, selection_return
 from .status import move_plan, require_status
 from .transitions import (
     plan_accept,
@@ -32,6 +35,9 @@ from .transitions import (
 
 __all__ = [
     "EnterpriseRow",
+    "approval_approve",
+    "approval_draft",
+    "approval_return",
     "call_close",
     "call_create",
     "call_open",
@@ -44,7 +50,9 @@ __all__ = [
     "evidence_attach",
     "fund_plan_save",
     "funds_fingerprint",
+    "instalment_make_due",
     "move_plan",
+    "payment_record",
     "phased_task_add",
     "phased_task_delete",
     "plan_accept",
@@ -57,7 +65,13 @@ __all__ = [
     "plan_send_to_cosign",
     "plan_submit",
     "plan_update_sections",
+    "render_approval_pdf_now",
     "require_status",
+    "selection_approve",
+    "selection_finalise",
+    "selection_propose",
+    "selection_publish",
+    "selection_return",
     "stamped_pdf_attach",
     "submission_problems",
     "target_table_save",

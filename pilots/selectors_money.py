@@ -1,0 +1,235 @@
+"""After the expert review: who may handle the preliminary list, the approval (批复) and the money, and the
+reads of their pages. Every list here costs a fixed number of queries, whatever the number of rows.
+
+The checks belong with the other ``can_*`` of pilots.permissions; they live here for now so that the
+modules of this stage stay together (one check per object type, not found and not allowed look alike).
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.http import Http404
+
+from accounts.permissions import has_role, is_province_wide_reader
+from accounts.roles import Role
+
+from .models import Approval, Instalment, Payment, PilotCall, PilotPlan, Selection, SelectionEntry
+
+# --- access checks ------------------------------------------------------------------------------------
+
+
+def can_view_selection(user) -> bool:
+    """The preliminary list before it is public: the Department and the auditors."""
+    return has_role(user, Role.DEPARTMENT_OFFICER, Role.DEPARTMENT_LEADER, Role.AUDITOR)
+
+
+def can_propose_selection(user) -> bool:
+    """Propose the list, publish it once approved, make it final after the notice: the officer."""
+    return has_role(user, Role.DEPARTMENT_OFFICER)
+
+
+def can_decide_selection(user, selection: Selection | None = None) -> bool:
+    """Approve or return a proposed list: the leader only."""
+    allowed = has_role(user, Role.DEPARTMENT_LEADER)
+    return allowed and (selection is None or selection.status == Selection.Status.PROPOSED)
+
+
+def can_draft_approval(user, plan: PilotPlan | None = None) -> bool:
+    allowed = has_role(user, Role.DEPARTMENT_OFFICER)
+    return allowed and (plan is None or plan.status == PilotPlan.Status.SELECTED)
+
+
+def can_decide_approval(user, approval: Approval | None = None) -> bool:
+    allowed = has_role(user, Role.DEPARTMENT_LEADER)
+    return allowed and (approval is None or approval.status == Approval.Status.DRAFT)
+
+
+def can_see_approval(user, approval: Approval) -> bool:
+    """Whoever sees the plan sees its approval once issued; a draft stays inside the Department."""
+    if approval.status == Approval.Status.APPROVED:
+        return True
+    return has_role(user, Role.DEPARTMENT_OFFICER, Role.DEPARTMENT_LEADER, Role.AUDITOR)
+
+
+def can_record_payment(user) -> bool:
+    return has_role(user, Role.FINANCE_DEPARTMENT)
+
+
+def can_view_payments_list(user) -> bool:
+    """The province-wide list of instalments: the Finance Department, the Department, the auditors."""
+    return is_province_wide_reader(user)
+
+
+# --- the preliminary list ------------------------------------------------------------------------------
+
+
+class RankedPlan(Protocol):
+    """One line of the expert review's ranking (``evaluation.selectors.ranked_plans``)."""
+
+    plan: PilotPlan
+    rank: int | None
+    mean: Decimal | None
+    eligible: bool
+
+
+def ranked_plans(call: PilotCall) -> list[RankedPlan]:
+    """The expert review's ranking of the call, best first (imported late: evaluation depends on pilots)."""
+    from evaluation.selectors import ranked_plans as ranking
+
+    return list(ranking(call))
+
+
+def selections_of(call: PilotCall) -> list[Selection]:
+    """The call's lists, newest first, each with its entries (plan and region) in two queries."""
+    entries = SelectionEntry.objects.select_related("plan__region").order_by("rank", "plan__region__code")
+    return list(
+        Selection.objects.filter(call=call)
+        .select_related("proposed_by", "decided_by")
+        .prefetch_related(Prefetch("entries", queryset=entries))
+        .order_by("-proposed_at", "-pk")
+    )
+
+
+def get_selection_for_user_or_404(user, pk) -> Selection:
+    selection = Selection.objects.select_related("call", "proposed_by", "decided_by").filter(pk=pk).first()
+    if selection is None or not can_view_selection(user):
+        raise Http404
+    return selection
+
+
+def selection_entries(selection: Selection) -> QuerySet[SelectionEntry]:
+    return selection.entries.select_related("plan__region").order_by("rank", "plan__region__code")
+
+
+def call_notice(call: PilotCall):
+    """The call's public notice of the preliminary list, or None."""
+    from notices.models import PublicNotice
+
+    return (
+        PublicNotice.objects.filter(subject_type=ContentType.objects.get_for_model(PilotCall), subject_id=call.pk)
+        .order_by("pk")
+        .first()
+    )
+
+
+# --- the approval -----------------------------------------------------------------------------------------
+
+
+def plan_approval(plan: PilotPlan) -> Approval | None:
+    """The plan's approval with its version and PDF, in one query."""
+    return Approval.objects.select_related("version", "pdf", "plan__region").filter(plan=plan).first()
+
+
+def plan_instalments(plan: PilotPlan) -> list[Instalment]:
+    """The plan's instalments with their payments, in one query."""
+    return list(Instalment.objects.filter(plan=plan).select_related("payment__recorded_by").order_by("order", "pk"))
+
+
+def revision_suggestions(plan: PilotPlan) -> str:
+    """The experts' suggestions for revising the plan, to prefill the approval's revision requests: from
+    ``evaluation.selectors.revision_suggestions(plan)`` when the expert review offers it, else from the
+    submitted assignments."""
+    try:
+        from evaluation import selectors as evaluation_selectors
+    except ImportError:  # the expert review is not installed
+        evaluation_selectors = None
+    offered = getattr(evaluation_selectors, "revision_suggestions", None)
+    if offered is not None:
+        return offered(plan) or ""
+    from evaluation.models import Assignment
+
+    texts = (
+        Assignment.objects.filter(plan=plan, status=Assignment.Status.SUBMITTED)
+        .exclude(revision_suggestions="")
+        .order_by("submitted_at", "pk")
+        .values_list("revision_suggestions", flat=True)
+    )
+    return "\n".join(f"{number}. {text.strip()}" for number, text in enumerate(texts, start=1))
+
+
+def requested_subsidy(snapshot: dict) -> Decimal:
+    """The subsidy a frozen version asks for: the sum of its fund lines' ``subsidy_requested``."""
+    return sum((Decimal(line["subsidy_requested"]) for line in snapshot.get("fund_lines", [])), Decimal("0.00"))
+
+
+# --- the money -------------------------------------------------------------------------------------------
+
+
+def instalments_due() -> QuerySet[Instalment]:
+    """Every instalment waiting to be paid, oldest first, with what its row shows: one query."""
+    return (
+        Instalment.objects.filter(status=Instalment.Status.DUE)
+        .select_related("plan__region", "plan__call", "plan__approval")
+        .order_by("due_since", "pk")
+    )
+
+
+def recent_payments(limit: int = 50) -> QuerySet[Payment]:
+    return Payment.objects.select_related(
+        "instalment__plan__region", "instalment__plan__approval", "recorded_by"
+    ).order_by("-recorded_at", "-pk")[:limit]
+
+
+def get_instalment_for_user_or_404(user, pk) -> Instalment:
+    instalment = (
+        Instalment.objects.select_related("plan__region", "plan__call", "plan__approval", "payment")
+        .filter(pk=pk)
+        .first()
+    )
+    if instalment is None or not can_view_payments_list(user):
+        raise Http404
+    return instalment
+
+
+# --- the inbox ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Something of this stage waiting for someone: the inbox turns it into an InboxItem."""
+
+    kind: str
+    call: PilotCall | None = None
+    selection: Selection | None = None
+    instalment: Instalment | None = None
+    since: object = None
+
+
+def waiting_for(user) -> list[Waiting]:
+    """What waits for the user at this stage: one query per kind of thing, whatever their number."""
+    waiting = []
+    if has_role(user, Role.DEPARTMENT_LEADER):
+        for selection in Selection.objects.filter(status=Selection.Status.PROPOSED).select_related("call"):
+            waiting.append(
+                Waiting("decide_selection", call=selection.call, selection=selection, since=selection.proposed_at)
+            )
+    if has_role(user, Role.DEPARTMENT_OFFICER):
+        waiting += _officer_waiting()
+    if has_role(user, Role.FINANCE_DEPARTMENT):
+        for instalment in instalments_due():
+            waiting.append(Waiting("pay", instalment=instalment, since=instalment.due_since))
+    return waiting
+
+
+def _officer_waiting() -> list[Waiting]:
+    waiting = []
+    live = Selection.objects.filter(
+        call=OuterRef("pk"), status__in=[Selection.Status.PROPOSED, Selection.Status.APPROVED]
+    )
+    # A ranked call without a list under way (none yet, or the last one returned): propose one.
+    for call in (
+        PilotCall.objects.filter(status=PilotCall.Status.RANKED).exclude(Exists(live)).select_related("ranking_report")
+    ):
+        report = getattr(call, "ranking_report", None)
+        waiting.append(Waiting("propose", call=call, since=report.submitted_at if report else call.deadline))
+    # An approved list of a call still ranked: publish it.
+    for selection in Selection.objects.filter(
+        status=Selection.Status.APPROVED, call__status=PilotCall.Status.RANKED
+    ).select_related("call"):
+        waiting.append(Waiting("publish", call=selection.call, selection=selection, since=selection.decided_at))
+    # A notice whose period is over is offered by the notices inbox ("确定公示结果"); finalising it there
+    # makes the list final too (apply_final_list is the notices finalise hook of pilots.pilotcall).
+    return waiting
