@@ -1,8 +1,9 @@
 """The plan's pages through the test client: who may open which page, and what a bad input looks like.
 
-Not found and not allowed look the same (404) for every role that works in pilots; roles that do not
-(enterprise, expert, county bureau) are stopped earlier by the site's app permission with a 403, the same
-for an existing and a made-up plan, so neither answer tells whether a plan exists."""
+Not found and not allowed look the same (404) for every role that works in pilots (experts and the
+agency's coordinator included: a plan they do not review is not found); roles that do not (enterprise,
+county bureau) are stopped earlier by the site's app permission (config/site.py) with a 403, the same for
+an existing and a made-up plan, so neither answer tells whether a plan exists."""
 
 import io
 import re
@@ -58,7 +59,9 @@ EDIT_POSTS = (
     "target_table_edit",
 )
 PROVINCE_WIDE_READERS = (Role.DEPARTMENT_OFFICER, Role.DEPARTMENT_LEADER, Role.FINANCE_DEPARTMENT, Role.AUDITOR)
-ROLES_OUTSIDE_PILOTS = (Role.ENTERPRISE, Role.EXPERT, Role.AGENCY_COORDINATOR, Role.COUNTY_BUREAU)
+ROLES_OUTSIDE_PILOTS = (Role.ENTERPRISE, Role.COUNTY_BUREAU)
+# In pilots for the plans they review; any other plan is not found for them.
+REVIEWERS = (Role.EXPERT, Role.AGENCY_COORDINATOR)
 RARE_EARTH, EQUIPMENT = (chain["name"] for chain in CHAINS)
 
 
@@ -167,6 +170,16 @@ def test_roles_outside_pilots_are_refused_alike_for_real_and_made_up_plans(clien
         assert client.get(url(name, plan)).status_code == 403, name
         assert client.get(url(name, 10**9)).status_code == 403, name
     assert client.get(reverse("pilots:index")).status_code == 403
+
+
+@pytest.mark.parametrize("role", REVIEWERS, ids=str)
+def test_reviewers_get_404_for_a_plan_they_do_not_review(client, plan, role):
+    login(client, make_user(role))
+    for name in VIEW_PAGES + EDIT_PAGES:
+        assert client.get(url(name, plan)).status_code == 404, name
+        assert client.get(url(name, 10**9)).status_code == 404, name
+    for name in EDIT_POSTS:
+        assert client.post(url(name, plan), post_body(name)).status_code == 404, name
 
 
 def test_an_unknown_plan_is_404_for_its_would_be_bureau(client, plan):
