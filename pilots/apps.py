@@ -13,3 +13,10 @@ class PilotsConfig(AppConfig):
 
         # Files of a plan (stamped PDF, evidence, version PDFs, the approval) follow the plan's own check.
         register_owner_check("pilots.PilotPlan", can_view_plan)
+
+        from notices.services import register_finalise_hook
+
+        from .services.selection import apply_final_list
+
+        # Finalising the list from the notices pages moves the plans too (same transaction).
+        register_finalise_hook("pilots.pilotcall", apply_final_list)

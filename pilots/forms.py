@@ -40,6 +40,16 @@ class CallForm(forms.ModelForm):
         ]
         widgets = {"guide_text": TEXTAREA}
 
+    def clean_approval_number_pattern(self):
+        pattern = self.cleaned_data["approval_number_pattern"]
+        try:
+            pattern.format(year=2024, number=1)
+        except (KeyError, IndexError, ValueError):
+            raise forms.ValidationError(_("文号格式只能使用 {year} 和 {number} 两个占位符。")) from None
+        if "{number}" not in pattern:
+            raise forms.ValidationError(_("文号格式必须包含顺序号占位符 {number}。"))
+        return pattern
+
     def clean(self):
         data = super().clean()
         shares = [data.get(name) for name in ("share_at_approval", "share_after_midterm", "share_after_acceptance")]
@@ -95,7 +105,11 @@ class ReasonForm(forms.Form):
     reasons = forms.CharField(label=_("意见"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
 
 
-class OptionalCommentForm(forms.Form):
+class ReturnReasonsForm(forms.Form):
+    reasons = forms.CharField(label=_("退回原因"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+
+
+class CosignCommentForm(forms.Form):
     comment = forms.CharField(
-        label=_("意见"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False
+        label=_("会签意见（退回时必填）"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000, required=False
     )

@@ -15,3 +15,12 @@ def close_due_calls_task() -> int:
     from .services import close_due_calls
 
     return len(close_due_calls())
+
+
+@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3, acks_late=True)
+def render_approval_pdf(self, approval_id: int) -> int | None:
+    """Render the approval (批复) PDF; idempotent like the version PDF."""
+    from .services.approvals import render_approval_pdf_now
+
+    document = render_approval_pdf_now(approval_id)
+    return document.pk if document else None

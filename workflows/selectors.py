@@ -8,6 +8,7 @@ from accounts.permissions import has_role
 from accounts.roles import Role
 from evaluation.selectors import inbox_items as evaluation_inbox
 from notices.selectors import inbox_items as notices_inbox
+from pilots.selectors import inbox_items as pilots_inbox
 from pilots.selectors import plans_visible_to
 
 from .flows import PilotPlanFlow
@@ -22,7 +23,7 @@ PLAN_TASK_ROLES = {
     PilotPlanFlow.approve: Role.DEPARTMENT_LEADER,
 }
 # Other things waiting for the user, offered by the domain apps: callables user -> list[InboxItem].
-DOMAIN_SOURCES = [evaluation_inbox, notices_inbox]
+DOMAIN_SOURCES = [evaluation_inbox, notices_inbox, pilots_inbox]
 
 
 def inbox(user, *, limit: int = 50) -> list[InboxItem]:

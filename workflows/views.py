@@ -7,13 +7,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
 
 from accounts.permissions import organisation_of, roles_of
 from accounts.roles import Role
-from pilots.forms import OptionalCommentForm, ReasonForm
+from pilots.forms import CosignCommentForm, ReturnReasonsForm
 from pilots.permissions import (
     can_check_plan,
     can_cosign_plan,
@@ -46,7 +47,8 @@ def home(request):
                     {
                         "title": _("申报：%(call)s") % {"call": call.title},
                         "url": reverse("pilots:call_detail", args=[call.pk]),
-                        "help": _("截止 %(deadline)s") % {"deadline": call.deadline.strftime("%Y-%m-%d %H:%M")},
+                        "help": _("截止 %(deadline)s")
+                        % {"deadline": timezone.localtime(call.deadline).strftime("%Y-%m-%d %H:%M")},
                     }
                 )
     return render(
@@ -159,7 +161,7 @@ def plan_cosign(request, plan_pk: int):
     plan = plan_detail(request.user, plan_pk)
     if not can_cosign_plan(request.user, plan):
         raise Http404
-    form = OptionalCommentForm(request.POST or None)
+    form = CosignCommentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         comment = form.cleaned_data["comment"]
         if request.POST.get("decision") == "return":
@@ -190,7 +192,7 @@ def plan_check(request, plan_pk: int):
     plan = plan_detail(request.user, plan_pk)
     if not can_check_plan(request.user, plan):
         raise Http404
-    form = ReasonForm(request.POST or None)
+    form = ReturnReasonsForm(request.POST or None)
     if request.method == "POST":
         if request.POST.get("decision") == "accept":
             if _run(request, plan, lambda: services.plan_accept(actor=request.user, plan=plan), _("形式审查通过。")):

@@ -44,6 +44,19 @@ ACTION_LABELS = {
     "consensus_note.save": _("记录合议意见"),
     "ranking_report.submit": _("提交评审排名报告"),
     "expert.update": _("修改专家信息"),
+    "plan.shortlist": _("列入拟入选名单并公示"),
+    "plan.select": _("确定入选"),
+    "plan.not_select": _("未入选"),
+    "plan.approval_draft": _("起草批复"),
+    "plan.approval_return": _("批复退回修改"),
+    "plan.approve": _("批复"),
+    "plan.payment_record": _("登记拨付"),
+    "plan.instalment_due": _("分期资金进入待拨付"),
+    "selection.propose": _("提出初步名单"),
+    "selection.approve": _("批准初步名单"),
+    "selection.return": _("退回初步名单"),
+    "call.publish_list": _("发布公示"),
+    "call.finalise_list": _("确定试点名单"),
 }
 
 

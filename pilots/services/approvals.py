@@ -229,7 +229,9 @@ def approval_approve(*, actor, approval: Approval) -> Approval:
     )
     mails = approval_mails(approval, plan, instalments)
     approval_id = approval.pk
-    transaction.on_commit(lambda: render_approval_pdf_now(approval_id), robust=True)
+    from ..tasks import render_approval_pdf
+
+    transaction.on_commit(lambda: render_approval_pdf.delay(approval_id), robust=True)
     transaction.on_commit(lambda: send_approval_mails(mails), robust=True)
     return approval
 

@@ -21,7 +21,8 @@ from ..targets import FIELDS, parse_cell, row_problems
 
 
 def lock_plan(plan: PilotPlan) -> PilotPlan:
-    return PilotPlan.objects.select_for_update().select_related("call", "region").get(pk=plan.pk)
+    # of=("self",): lock the plan row only, not its call and region (which would serialise a whole call).
+    return PilotPlan.objects.select_for_update(of=("self",)).select_related("call", "region").get(pk=plan.pk)
 
 
 def lock_editable_plan(plan: PilotPlan) -> PilotPlan:

@@ -6,6 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import is_province_wide_reader
+
 from .. import services
 from ..forms import CallForm
 from ..models import TargetTemplate
@@ -49,6 +51,7 @@ def call_detail(request, pk: int):
             "criteria": call.criteria.all(),
             "indicators": call.target_template.indicators.all(),
             "can_manage": can_manage_calls(request.user),
+            "show_review_links": can_manage_calls(request.user) or is_province_wide_reader(request.user),
             "can_create_plan": can_create_plan(request.user) and own_plan is None and call.accepts_submissions(),
         },
     )
