@@ -116,7 +116,7 @@ def validate_upload(uploaded, *, allowed: frozenset[str] | set[str]) -> str:
     allowed_names = "、".join(str(_TYPE_NAMES[t]) for t in allowed)
     if detected == "docx":
         raise ValidationError(
-            _("“%(name)s”实际是Word文档，不是允许的类型（%(allowed)s）。请先另存为PDF。"),
+            _("“%(name)s”实际是Word文档，不是允许的类型（%(allowed)s）。请先另存为%(allowed)s。"),
             params={"name": uploaded.name, "allowed": allowed_names},
         )
     if detected not in allowed:

@@ -158,7 +158,7 @@ class IndustryChain(models.Model):
             models.UniqueConstraint(
                 fields=["plan", "name"],
                 name="industrychain_plan_name_unique",
-                violation_error_message=_("本方案中已有同名的产业链，请换一个名称。"),
+                violation_error_message=_("本方案已存在同名的产业链，请换一个名称。"),
             )
         ]
 

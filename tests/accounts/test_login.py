@@ -91,7 +91,7 @@ def test_idle_session_is_logged_out_and_sent_to_login(client, officer):
     set_last_activity(client, 31 * 60)
     response = client.get("/")
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('login')}?next=/"
+    assert response["Location"] == f"{reverse('login')}?next=%2F"
     assert not is_logged_in(client)
     login_page = client.get(response["Location"])
     assert "您已超过30分钟未操作，为安全起见已自动退出，请重新登录。" in login_page.content.decode()
