@@ -13,3 +13,10 @@ class EvaluationConfig(AppConfig):
 
         # The ranking report's PDF is readable by whoever may read the report.
         register_owner_check("evaluation.RankingReport", can_view_ranking_report)
+
+        from pilots.selectors_money import register_review
+
+        from .selectors import ranked_plans, revision_suggestions
+
+        # The preliminary list (pilots) is drawn from this ranking; pilots never imports evaluation.
+        register_review(ranking=ranked_plans, suggestions=revision_suggestions)

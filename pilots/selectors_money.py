@@ -75,11 +75,18 @@ class RankedPlan(Protocol):
     eligible: bool
 
 
-def ranked_plans(call: PilotCall) -> list[RankedPlan]:
-    """The expert review's ranking of the call, best first (imported late: evaluation depends on pilots)."""
-    from evaluation.selectors import ranked_plans as ranking
+# The expert review (evaluation, which depends on pilots) registers how to rank a call and what its
+# experts suggested, in its AppConfig.ready(); pilots never imports evaluation.
+_review = {"ranking": None, "suggestions": None}
 
-    return list(ranking(call))
+
+def register_review(*, ranking, suggestions) -> None:
+    _review.update(ranking=ranking, suggestions=suggestions)
+
+
+def ranked_plans(call: PilotCall) -> list[RankedPlan]:
+    """The expert review's ranking of the call, best first."""
+    return list(_review["ranking"](call)) if _review["ranking"] else []
 
 
 def selections_of(call: PilotCall) -> list[Selection]:
@@ -129,25 +136,8 @@ def plan_instalments(plan: PilotPlan) -> list[Instalment]:
 
 
 def revision_suggestions(plan: PilotPlan) -> str:
-    """The experts' suggestions for revising the plan, to prefill the approval's revision requests: from
-    ``evaluation.selectors.revision_suggestions(plan)`` when the expert review offers it, else from the
-    submitted assignments."""
-    try:
-        from evaluation import selectors as evaluation_selectors
-    except ImportError:  # the expert review is not installed
-        evaluation_selectors = None
-    offered = getattr(evaluation_selectors, "revision_suggestions", None)
-    if offered is not None:
-        return offered(plan) or ""
-    from evaluation.models import Assignment
-
-    texts = (
-        Assignment.objects.filter(plan=plan, status=Assignment.Status.SUBMITTED)
-        .exclude(revision_suggestions="")
-        .order_by("submitted_at", "pk")
-        .values_list("revision_suggestions", flat=True)
-    )
-    return "\n".join(f"{number}. {text.strip()}" for number, text in enumerate(texts, start=1))
+    """The experts' suggestions for revising the plan, to prefill the approval's revision requests."""
+    return (_review["suggestions"](plan) or "") if _review["suggestions"] else ""
 
 
 def requested_subsidy(snapshot: dict) -> Decimal:

@@ -32,6 +32,7 @@ from .reviews import (
     rank_reviews,
     ranked_plans,
     ranking_problems,
+    revision_suggestions,
 )
 
 __all__ = [
@@ -59,4 +60,5 @@ __all__ = [
     "ranking_problems",
     "review_calls",
     "review_suggestions",
+    "revision_suggestions",
 ]

@@ -273,3 +273,14 @@ def peer_reviews(review: PlanReview, own: Assignment) -> list[Assignment] | None
     if own.status != Status.SUBMITTED or review.open:
         return None
     return [a for a in review.submitted if a.pk != own.pk]
+
+
+def revision_suggestions(plan: PilotPlan) -> str:
+    """The submitted reviews' suggestions for revising the plan, numbered (for the approval's requests)."""
+    texts = (
+        Assignment.objects.filter(plan=plan, status=Assignment.Status.SUBMITTED)
+        .exclude(revision_suggestions="")
+        .order_by("submitted_at", "pk")
+        .values_list("revision_suggestions", flat=True)
+    )
+    return "\n".join(f"{number}. {text.strip()}" for number, text in enumerate(texts, start=1))

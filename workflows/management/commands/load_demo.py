@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, load_demo_accounts
 from evaluation.demo import load_demo_experts
-from workflows.demo import load_demo_pilots
+from workflows.demo import load_demo_history, load_demo_pilots
 
 
 class Command(BaseCommand):
@@ -14,6 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, quiet=False, **options):
         accounts = load_demo_accounts() + load_demo_experts()
         load_demo_pilots()
+        load_demo_history()
         if quiet:
             return
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
