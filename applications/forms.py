@@ -1,0 +1,144 @@
+"""Input validation only. The calculator's fields are generated from the category's fact definitions and
+the officer's form from the rule's numbers; what the numbers mean is decided in applications.rules."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import rules
+from .models import FactDefinition, PolicyCategory
+
+MONEY_CHARS_DROPPED = str.maketrans("", "", ",， 元\u00a0")
+
+
+class MoneyField(forms.DecimalField):
+    """Yuan with at most two decimals; accepts the thousands separators people type ("25,000,000")."""
+
+    default_error_messages = {
+        "invalid": _("请输入金额（阿拉伯数字，单位元），如 25000000 或 25,000,000.00。"),
+        "min_value": _("金额不能为负数。"),
+        "max_digits": _("金额过大，请核对。"),
+        "max_whole_digits": _("金额过大，请核对。"),
+        "max_decimal_places": _("金额最多保留两位小数（分）。"),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(max_digits=16, decimal_places=2, min_value=Decimal(0), **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.translate(MONEY_CHARS_DROPPED)
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        # No browser-side min/step: a text input keeps what was typed, and the message comes from us.
+        return {}
+
+
+def fact_field(fact: FactDefinition, *, required: bool) -> forms.Field:
+    required_message = _("请填写“%(label)s”。") % {"label": fact.label}
+    common = {"label": fact.label, "help_text": fact.help_text, "required": required}
+    if fact.kind == FactDefinition.Kind.MONEY:
+        field = MoneyField(**common)
+    elif fact.kind == FactDefinition.Kind.INTEGER:
+        field = forms.IntegerField(
+            min_value=0,
+            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            error_messages={"invalid": _("请输入整数。"), "min_value": _("不能为负数。")},
+            **common,
+        )
+    else:
+        field = forms.ChoiceField(
+            choices=[("", _("请选择")), *rules.check_choices(fact.kind, fact.choices)],
+            error_messages={"invalid_choice": _("请从列表中选择。")},
+            **common,
+        )
+    field.error_messages["required"] = required_message
+    return field
+
+
+class FactsForm(forms.Form):
+    """The facts of one category. A fact is required when every sub-item needs it; a category whose
+    sub-items need different facts (a park's investment or its recognition) leaves the choice to the
+    quote, whose message then goes to the top of the form."""
+
+    def __init__(self, *args, category: PolicyCategory, rule_rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category = category
+        facts = {fact.code: fact.as_fact() for fact in category.facts.all()}
+        needed = [
+            set(rules.parse_params(row.kind, row.params, facts).required_facts)
+            for row in rule_rows
+            if row.payee == rules.PAYEE_APPLICANT
+        ]
+        always = set.intersection(*needed) if needed else set()
+        for fact in category.facts.all():
+            self.fields[fact.code] = fact_field(fact, required=fact.code in always)
+
+    def facts(self) -> dict:
+        return {code: value for code, value in self.cleaned_data.items() if value not in (None, "")}
+
+
+class CategoryChoiceForm(forms.Form):
+    category = forms.TypedChoiceField(label=_("奖补类别"), coerce=int, empty_value=None)
+
+    def __init__(self, *args, categories, **kwargs):
+        super().__init__(*args, **kwargs)
+        groups: dict[str, list] = {}
+        for category in categories:
+            groups.setdefault(str(category.policy), []).append((category.pk, category.name))
+        self.fields["category"].choices = [("", _("请选择奖补类别")), *groups.items()]
+        self.fields["category"].error_messages.update(
+            invalid_choice=_("请从列表中选择奖补类别。"), required=_("请选择奖补类别。")
+        )
+
+
+class RuleRevisionForm(forms.Form):
+    """The numbers of one rule, its new version's first day and why it changes."""
+
+    effective_from = forms.DateField(
+        label=_("新版本生效日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("请输入有效的日期，如 2026-03-01。"), "required": _("请填写新版本生效日期。")},
+        help_text=_("该日期及以后的试算和申报按新版本计算；此前的日期仍按原版本。"),
+    )
+    change_reason = forms.CharField(
+        label=_("修订说明"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+        error_messages={"required": _("请填写修订说明（依据的文件或原因）。")},
+    )
+
+    def __init__(self, *args, numbers: list[rules.Number], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.number_keys = []
+        for number in numbers:
+            name = number.key.replace(".", "__")
+            self.number_keys.append((name, number.key))
+            if number.is_rate:
+                field = forms.DecimalField(
+                    label=number.label,
+                    max_digits=10,
+                    decimal_places=4,
+                    min_value=Decimal("0.0001"),
+                    max_value=Decimal(100),
+                    widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                    error_messages={
+                        "invalid": _("请输入百分比数字，如 13。"),
+                        "min_value": _("比例应大于0。"),
+                        "max_value": _("比例不能超过100%%。"),
+                        "max_decimal_places": _("比例最多保留四位小数。"),
+                        "required": _("请填写比例。"),
+                    },
+                )
+            else:
+                field = MoneyField(label=number.label, required=not number.optional)
+                field.error_messages["required"] = _("请填写金额。")
+            field.initial = number.value
+            self.fields[name] = field
+        self.order_fields([name for name, _key in self.number_keys] + ["effective_from", "change_reason"])
+
+    def numbers(self) -> dict:
+        return {key: self.cleaned_data[name] for name, key in self.number_keys}
