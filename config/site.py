@@ -8,6 +8,7 @@ from viewflow.urls import Application, Site
 
 from accounts.permissions import has_role
 from accounts.roles import Role
+from applications.urls import urlpatterns as application_urls
 from evaluation.urls import urlpatterns as evaluation_urls
 from notices.urls import urlpatterns as notice_urls
 from pilots.urls import urlpatterns as pilot_urls
@@ -68,6 +69,14 @@ site = PortalSite(
             urlpatterns=notice_urls,
             permission=for_roles(Role.DEPARTMENT_OFFICER, Role.DEPARTMENT_LEADER, Role.AUDITOR),
             menu_template_name="includes/menu_notices.html",
+        ),
+        Application(
+            title=_("项目奖补"),
+            icon="calculate",
+            app_name="applications",
+            urlpatterns=application_urls,
+            menu_template_name="applications/menu.html",
+            permission=for_roles(*Role.values),  # the calculator and the policies are for every role
         ),
         # Task pages and flow actions; reached from the inbox and the plan pages, not from the menu.
         Application(

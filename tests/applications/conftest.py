@@ -21,15 +21,6 @@ def yuan(text: str) -> Decimal:
     return Decimal(text.replace(",", ""))
 
 
-@pytest.fixture(scope="session")
-def _demo_policy_committed(django_db_setup, django_db_blocker):
-    """The demo copy, made once for the session (copying a policy costs some 70 queries); tests roll
-    back around it. A transactional test elsewhere may flush it: ``demo_policy`` then makes it again."""
-    with django_db_blocker.unblock():
-        importlib.import_module(SHIPPED_MIGRATION).ship_policies(apps)
-        load_demo_policies(year=DEMO_YEAR)
-
-
 @pytest.fixture(autouse=True)
 def _shipped_policies(request):
     """What the data migration shipped, again if a transactional test elsewhere flushed it."""
@@ -39,7 +30,9 @@ def _shipped_policies(request):
 
 
 @pytest.fixture
-def demo_policy(_demo_policy_committed, db) -> Policy:
+def demo_policy(db) -> Policy:
+    """The demo copy, made inside each test's transaction: a copy committed once for the session would
+    leave its audit events in the shared chain for every other app's tests."""
     return load_demo_policies(year=DEMO_YEAR)
 
 

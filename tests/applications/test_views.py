@@ -17,7 +17,7 @@ from tests.factories import UserFactory, make_user
 
 from .conftest import YANGZHOU
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.applications.urls")]
+pytestmark = pytest.mark.django_db
 
 CALCULATOR = "applications:calculator"
 INVESTMENT_LABEL = "年度智能制造设备、软件和技术服务投资额（元）"
