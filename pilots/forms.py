@@ -1,6 +1,7 @@
 """Input validation only; rules that span objects live in pilots.services."""
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from documents.forms import ContentCheckedFileField
@@ -58,11 +59,21 @@ class CallForm(forms.ModelForm):
         return data
 
 
+SECTION_MAX_CHARS = 20_000
+
+
 class SectionsForm(forms.ModelForm):
     class Meta:
         model = PilotPlan
         fields = ["title", *PilotPlan.SECTION_FIELDS]
         widgets = {name: TEXTAREA for name in PilotPlan.SECTION_FIELDS}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in PilotPlan.SECTION_FIELDS:
+            # A section is a chapter, not an attachment: long material belongs in the evidence files.
+            self.fields[name].max_length = SECTION_MAX_CHARS
+            self.fields[name].validators.append(MaxLengthValidator(SECTION_MAX_CHARS))
 
 
 class ChainForm(forms.ModelForm):

@@ -415,11 +415,23 @@ def sections_post(plan, **changes) -> dict:
     return data
 
 
-def test_a_one_megabyte_section_is_accepted(client, plan):
-    """A TextField: the guide sets no length, and a long basis section is legitimate. What bounds a
-    request is DATA_UPLOAD_MAX_MEMORY_SIZE (5 MB, next test)."""
+def test_a_one_megabyte_section_is_refused_with_the_limit_and_the_text_kept(client, plan):
+    """A section is a chapter (at most 20,000 characters); long material goes into the evidence files.
+    Every save stores before/after in the audit log and the PDF prints it all, so the limit is real."""
     login(client, applicant_of(plan))
+    before = plan.basis_overview
     text = "工作基础说明。" * (1024 * 1024 // 21)  # about 1 MB in UTF-8
+    response = client.post(url("sections_edit", plan), sections_post(plan, basis_overview=text))
+    assert response.status_code == 200
+    assert "20000" in shown(response) or "20,000" in shown(response)
+    assert text[:200] in response.content.decode()  # what was typed is still in the form
+    plan.refresh_from_db()
+    assert plan.basis_overview == before
+
+
+def test_a_section_at_the_limit_is_accepted(client, plan):
+    login(client, applicant_of(plan))
+    text = "说" * 20_000
     response = client.post(url("sections_edit", plan), sections_post(plan, basis_overview=text))
     assert response.status_code == 302
     plan.refresh_from_db()
