@@ -3,7 +3,8 @@ enterprise checks its subsidy before applying); only the department's officers r
 
 from django.http import Http404
 
-from accounts.permissions import has_role, roles_of
+from accounts.models import Organisation
+from accounts.permissions import has_role, is_province_wide_reader, organisation_of, roles_of
 from accounts.roles import Role
 
 from . import selectors
@@ -41,3 +42,73 @@ def get_rule_for_reviser_or_404(user, pk) -> CategoryRule:
     if rule is None:
         raise Http404
     return rule
+
+
+# Applications -----------------------------------------------------------------------------------------------
+# Who sees an application: the enterprise that made it, the county bureau of its county, the city bureau
+# (the league/city industry bureau's staff, role ``applicant``) of the county's league/city, and the
+# province-wide readers (Department, Finance Department, auditor). Everyone else: 404.
+
+
+def _org(user):
+    return organisation_of(user)
+
+
+def is_city_reviewer(user) -> bool:
+    org = _org(user)
+    return has_role(user, Role.APPLICANT) and org is not None and org.kind == Organisation.Kind.INDUSTRY_BUREAU
+
+
+def is_county_reviewer(user) -> bool:
+    org = _org(user)
+    return has_role(user, Role.COUNTY_BUREAU) and org is not None and org.kind == Organisation.Kind.COUNTY_BUREAU
+
+
+def is_enterprise_user(user) -> bool:
+    org = _org(user)
+    return has_role(user, Role.ENTERPRISE) and org is not None and org.kind == Organisation.Kind.ENTERPRISE
+
+
+def can_view_application(user, application) -> bool:
+    if is_province_wide_reader(user):
+        return True
+    org = _org(user)
+    if org is None:
+        return False
+    if is_enterprise_user(user):
+        return application.enterprise_id == org.pk
+    if is_county_reviewer(user):
+        return application.county_id == org.region_id
+    if is_city_reviewer(user):
+        return application.county.parent_id == org.region_id
+    return False
+
+
+def can_edit_application(user, application) -> bool:
+    return is_enterprise_user(user) and application.enterprise_id == _org(user).pk and application.is_editable
+
+
+def can_county_review(user, application) -> bool:
+    return is_county_reviewer(user) and application.county_id == _org(user).region_id
+
+
+def can_city_review(user, application) -> bool:
+    return is_city_reviewer(user) and application.county.parent_id == _org(user).region_id
+
+
+def can_apply(user) -> bool:
+    return is_enterprise_user(user)
+
+
+def get_application_for_user_or_404(user, pk):
+    application = selectors.application_detail(pk) if roles_of(user) else None
+    if application is None or not can_view_application(user, application):
+        raise Http404
+    return application
+
+
+def get_round_for_user_or_404(user, pk):
+    subsidy_round = selectors.round_detail(pk) if roles_of(user) else None
+    if subsidy_round is None:
+        raise Http404
+    return subsidy_round

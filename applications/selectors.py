@@ -7,7 +7,15 @@ from zoneinfo import ZoneInfo
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from .models import CategoryRule, FactDefinition, Policy, PolicyCategory
+from .models import (
+    CategoryRule,
+    FactDefinition,
+    FiscalContribution,
+    Policy,
+    PolicyCategory,
+    SubsidyApplication,
+    SubsidyRound,
+)
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
@@ -102,3 +110,108 @@ def rule_with_versions(pk) -> CategoryRule | None:
         .filter(pk=pk)
         .first()
     )
+
+
+# Applications -------------------------------------------------------------------------------------------
+
+
+def applications_for_user(user) -> QuerySet:
+    """The applications a user may see (see applications.permissions), with what a list row shows:
+    one query however many there are (the organisation lookup is cached on the user)."""
+    from accounts.permissions import is_province_wide_reader, organisation_of
+
+    from .permissions import is_city_reviewer, is_county_reviewer, is_enterprise_user
+
+    rows = SubsidyApplication.objects.select_related("round", "enterprise", "county__parent")
+    if is_province_wide_reader(user):
+        return rows
+    org = organisation_of(user)
+    if org is None:
+        return rows.none()
+    if is_enterprise_user(user):
+        return rows.filter(enterprise_id=org.pk)
+    if is_county_reviewer(user):
+        return rows.filter(county_id=org.region_id)
+    if is_city_reviewer(user):
+        return rows.filter(county__parent_id=org.region_id)
+    return rows.none()
+
+
+def application_detail(pk) -> SubsidyApplication | None:
+    return (
+        SubsidyApplication.objects.select_related(
+            "round__policy", "enterprise", "county__parent", "stacking_with", "created_by"
+        )
+        .prefetch_related("investments", "payments")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def application_evidence(application: SubsidyApplication):
+    from django.contrib.contenttypes.models import ContentType
+
+    from documents.models import Document
+
+    return Document.objects.filter(
+        owner_type=ContentType.objects.get_for_model(SubsidyApplication), owner_id=application.pk
+    ).order_by("created_at")
+
+
+def open_rounds(moment) -> list[SubsidyRound]:
+    return list(
+        SubsidyRound.objects.filter(status=SubsidyRound.Status.OPEN, opens_at__lte=moment, closes_at__gt=moment)
+        .select_related("policy")
+        .prefetch_related("regions")
+    )
+
+
+def round_list() -> QuerySet:
+    return SubsidyRound.objects.select_related("policy").prefetch_related("regions")
+
+
+def round_detail(pk) -> SubsidyRound | None:
+    return SubsidyRound.objects.select_related("policy").prefetch_related("regions").filter(pk=pk).first()
+
+
+def fiscal_contributions(enterprise_id: int) -> list[FiscalContribution]:
+    return list(FiscalContribution.objects.filter(enterprise_id=enterprise_id).order_by("year"))
+
+
+INBOX_LIMIT = 50
+
+
+def inbox_items(user) -> list:
+    """The user's waiting applications for the inbox (at most INBOX_LIMIT, one query)."""
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from accounts.inbox import InboxItem
+    from accounts.permissions import has_role
+    from accounts.roles import Role
+
+    from .permissions import is_city_reviewer, is_county_reviewer, is_enterprise_user
+
+    Status = SubsidyApplication.Status
+    if is_enterprise_user(user):
+        waiting, title = [Status.COUNTY_RETURNED, Status.CITY_RETURNED], _("修改退回的奖补申报")
+    elif is_county_reviewer(user):
+        waiting, title = [Status.SUBMITTED], _("初审奖补申报")
+    elif is_city_reviewer(user):
+        waiting, title = [Status.COUNTY_PASSED], _("审核奖补申报")
+    elif has_role(user, Role.DEPARTMENT_LEADER):
+        waiting, title = [Status.NOTICE_PASSED], _("批准奖补申报")
+    elif has_role(user, Role.DEPARTMENT_OFFICER):
+        waiting, title = [Status.EXPERT_REVIEW], _("录入专家评审结论")
+    else:
+        return []
+    rows = applications_for_user(user).filter(status__in=waiting).order_by("submitted_at", "pk")[:INBOX_LIMIT]
+    return [
+        InboxItem(
+            title=title,
+            subject=f"{row.enterprise.name} · {row.project_name}",
+            created=row.submitted_at or row.created_at,
+            url=reverse("applications:application_detail", args=[row.pk]),
+        )
+        for row in rows
+    ]

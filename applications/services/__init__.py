@@ -1,16 +1,38 @@
 """The public services of applications (see docs/subsidy-rules.md). These names and signatures are
 stable; the modules behind them are not."""
 
+from .cases import (
+    InvestmentSpec,
+    application_approve,
+    application_save,
+    application_submit,
+    city_review,
+    county_review,
+    expert_review_conclude,
+    fiscal_contribution_record,
+    payment_record,
+    round_notice_publish,
+)
 from .payments import PaymentSchedule, schedule_payments, unpaid_amount
 from .policies import policy_copy, rule_revise
 from .quotes import SubsidyQuote, best_quote, quote_subsidy
 
 __all__ = [
+    "InvestmentSpec",
     "PaymentSchedule",
     "SubsidyQuote",
+    "application_approve",
+    "application_save",
+    "application_submit",
     "best_quote",
+    "city_review",
+    "county_review",
+    "expert_review_conclude",
+    "fiscal_contribution_record",
+    "payment_record",
     "policy_copy",
     "quote_subsidy",
+    "round_notice_publish",
     "rule_revise",
     "schedule_payments",
     "unpaid_amount",
