@@ -109,3 +109,37 @@ def test_english_validation_messages():
     with translation.override("en"), pytest.raises(ValidationError) as caught:
         validate_uscc("91350100M000100Y4")
     assert caught.value.messages == ["A unified social credit code has 18 characters; this one has 17."]
+
+
+ENGLISH_PO = Path(__file__).resolve().parents[2] / "locale" / "en" / "LC_MESSAGES" / "django.po"
+PO_STRING = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+
+def english_entries_needing_work() -> list[str]:
+    """msgids of the English catalogue's live entries (not #~ obsolete) that are fuzzy or have an empty msgstr."""
+    problems = []
+    for block in re.split(r"\n\s*\n", ENGLISH_PO.read_text(encoding="utf-8")):
+        lines = [line for line in block.splitlines() if not line.startswith("#~")]
+        fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in lines)
+        fields: dict[str, str] = {}
+        key = None
+        for line in lines:
+            if line.startswith("#"):
+                continue
+            keyword, _, rest = line.partition(" ")
+            if line.startswith('"'):
+                keyword, rest = key, line
+            key = keyword
+            fields[key] = fields.get(key, "") + "".join(PO_STRING.findall(rest))
+        msgid = fields.get("msgid")
+        if not msgid:  # the header, or an obsolete entry
+            continue
+        translations = [value for name, value in fields.items() if name.startswith("msgstr")]
+        if fuzzy or not translations or not all(translations):
+            problems.append(("fuzzy: " if fuzzy else "untranslated: ") + msgid)
+    return problems
+
+
+def test_every_english_string_is_translated_and_none_is_fuzzy():
+    """A new Chinese string needs English: run `make messages` and translate every empty or fuzzy entry."""
+    assert english_entries_needing_work() == []
