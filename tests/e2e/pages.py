@@ -60,3 +60,25 @@ def small_pdf(title: str) -> bytes:
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def open_inbox_item(page: Page, title: str, subject: str) -> None:
+    """On the home page, open the one item of "我的待办" titled ``title`` (e.g. "起草批复") whose object
+    mentions ``subject`` (when several kinds of task wait for the same object)."""
+    expect(page.get_by_test_id("home")).to_contain_text("我的待办")
+    row = (
+        page.get_by_test_id("inbox")
+        .locator("tbody tr")
+        .filter(has=page.get_by_role("link", name=title, exact=True))
+        .filter(has_text=subject)
+    )
+    expect(row).to_have_count(1)
+    row.get_by_role("link", name=title, exact=True).click()
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of every page of a PDF, as pypdf extracts it."""
+    from pypdf import PdfReader
+
+    assert data[:5] == b"%PDF-", data[:20]
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
