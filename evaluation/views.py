@@ -170,7 +170,9 @@ def assign(request, pk: int):
         raise Http404
     review = selectors.plan_review(plan)
     choices = selectors.assign_choices(request.user, review)
-    form = AssignForm(request.POST or None, experts=selectors.expert_pool(request.user).filter(is_active=True))
+    # Only the experts who pass the conflict screening are offered; the others are listed with reasons.
+    eligible = [expert.pk for expert in choices.eligible]
+    form = AssignForm(request.POST or None, experts=selectors.expert_pool(request.user).filter(pk__in=eligible))
     if request.method == "POST" and form.is_valid():
         try:
             services.assignment_create(actor=request.user, plan=plan, expert=form.cleaned_data["expert"])

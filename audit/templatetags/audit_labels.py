@@ -57,6 +57,15 @@ ACTION_LABELS = {
     "selection.return": _("退回初步名单"),
     "call.publish_list": _("发布公示"),
     "call.finalise_list": _("确定试点名单"),
+    "notice.publish": _("发布公示"),
+    "notice.finalise": _("公示结束，名单确定"),
+    "notice_entry.withdraw": _("撤销公示条目"),
+    "objection.file": _("提出异议"),
+    "objection.propose": _("异议调查并提出处理意见"),
+    "objection.confirm": _("领导确认异议处理"),
+    "objection.return": _("异议处理意见退回"),
+    "holiday_override.create": _("调整节假日"),
+    "holiday_override.delete": _("删除节假日调整"),
 }
 
 

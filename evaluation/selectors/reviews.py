@@ -283,4 +283,5 @@ def revision_suggestions(plan: PilotPlan) -> str:
         .order_by("submitted_at", "pk")
         .values_list("revision_suggestions", flat=True)
     )
-    return "\n".join(f"{number}. {text.strip()}" for number, text in enumerate(texts, start=1))
+    distinct = dict.fromkeys(text.strip() for text in texts)  # the same advice from two experts once
+    return "\n".join(f"{number}. {text}" for number, text in enumerate(distinct, start=1))

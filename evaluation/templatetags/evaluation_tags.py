@@ -1,18 +1,11 @@
 from django import template
-from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import has_role as _has_role
+from audit.templatetags.audit_labels import ACTION_LABELS
 
 register = template.Library()
 
-EVENT_LABELS = {
-    "assignment.create": _("分配评审专家"),
-    "assignment.declare": _("声明无利益冲突"),
-    "assignment.decline": _("申请回避"),
-    "assignment.save_draft": _("保存评审草稿"),
-    "assignment.submit": _("提交评审"),
-    "assignment.reopen": _("退回重评"),
-}
+EVENT_LABELS = ACTION_LABELS  # one name per audited action, everywhere
 
 
 @register.filter

@@ -165,7 +165,8 @@ def selection_publish(request, pk: int):
     else:
         messages.success(
             request,
-            _("公示已发布，公示期至%(end)s。") % {"end": notice.ends_on.strftime("%Y-%m-%d")},
+            _("公示已发布，公示期为%(start)s至%(end)s（按工作日计算）。")
+            % {"start": notice.starts_on.strftime("%Y-%m-%d"), "end": notice.ends_on.strftime("%Y-%m-%d")},
         )
     return redirect("pilots:selection", call_pk=selection.call_id)
 
