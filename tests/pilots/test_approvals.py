@@ -312,7 +312,6 @@ def test_capital_numerals(amount, capital):
 
 
 def test_the_experts_revision_suggestions_prefill_the_revision_requests(db, monkeypatch):
-    from evaluation import selectors as evaluation_selectors
     from evaluation.models import Assignment, ExpertProfile
     from pilots.selectors_money import revision_suggestions
 
@@ -336,8 +335,10 @@ def test_the_experts_revision_suggestions_prefill_the_revision_requests(db, monk
             revision_suggestions=text,
         )
     assert revision_suggestions(plan) == "1. 补充企业数字化现状的数据来源。\n2. 明确平台建设的里程碑。"
-    # when the expert review offers its own summary, that one is used
-    monkeypatch.setattr(evaluation_selectors, "revision_suggestions", lambda p: "专家组意见汇总", raising=False)
+    # the summary comes from whatever the expert review registered (pilots never imports evaluation)
+    from pilots import selectors_money
+
+    monkeypatch.setitem(selectors_money._review, "suggestions", lambda p: "专家组意见汇总")
     assert revision_suggestions(plan) == "专家组意见汇总"
 
 
