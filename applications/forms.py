@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
-from .models import FactDefinition, PolicyCategory
+from .models import FactDefinition, InvestmentItem, PolicyCategory
 
 MONEY_CHARS_DROPPED = str.maketrans("", "", ",， 元\u00a0")
 
@@ -142,3 +142,109 @@ class RuleRevisionForm(forms.Form):
 
     def numbers(self) -> dict:
         return {key: self.cleaned_data[name] for name, key in self.number_keys}
+
+
+# Applications ---------------------------------------------------------------------------------------------
+
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE_ERRORS = {"invalid": _("请输入有效的日期，如 2026-03-01。"), "required": _("请填写日期。")}
+
+
+class ApplicationForm(forms.Form):
+    """The project; the facts come from FactsForm, the investments from InvestmentFormSet. ``uscc`` names
+    the applying enterprise (it must be the user's own: the service refuses any other)."""
+
+    uscc = forms.CharField(widget=forms.HiddenInput, max_length=18)
+    project_name = forms.CharField(
+        label=_("项目名称"), max_length=200, error_messages={"required": _("请填写项目名称。")}
+    )
+    period_from = forms.DateField(label=_("项目起始日期"), widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+    period_to = forms.DateField(label=_("项目结束日期"), widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+    county = forms.TypedChoiceField(label=_("项目所在旗县区"), coerce=int, empty_value=None)
+
+    def __init__(self, *args, counties, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["county"].choices = [("", _("请选择")), *((c.pk, f"{c.parent.name} {c.name}") for c in counties)]
+        self.fields["county"].error_messages.update(
+            required=_("请选择项目所在旗县区。"), invalid_choice=_("请从列表中选择旗县区。")
+        )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_from"), data.get("period_to")
+        if start and end and end < start:
+            self.add_error("period_to", _("项目结束日期不能早于起始日期。"))
+        return data
+
+
+class InvestmentForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("类别"),
+        choices=[("", _("请选择")), *InvestmentItem.Kind.choices],
+        error_messages={"required": _("请选择投资类别。"), "invalid_choice": _("请从列表中选择。")},
+    )
+    description = forms.CharField(label=_("内容"), max_length=200, error_messages={"required": _("请填写投资内容。")})
+    amount = MoneyField(label=_("金额（元）"), error_messages={"required": _("请填写金额。")})
+    invoice_number = forms.CharField(
+        label=_("发票/合同编号"), max_length=60, error_messages={"required": _("请填写发票或合同编号。")}
+    )
+
+
+InvestmentFormSet = forms.formset_factory(InvestmentForm, extra=3, max_num=100, validate_max=True)
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("证明材料（PDF或图片）"), error_messages={"required": _("请选择文件。")})
+
+
+class CountyReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("初审结论"), choices=[("pass", _("通过")), ("return", _("退回企业修改"))], widget=forms.RadioSelect
+    )
+    comment = forms.CharField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reasons = forms.CharField(
+        label=_("核减理由"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("核减申报事实时必填。"),
+    )
+
+
+class CityReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("审核结论"),
+        choices=[("pass", _("通过并推荐")), ("return", _("退回企业修改")), ("reject", _("不予通过"))],
+        widget=forms.RadioSelect,
+    )
+    recommended_amount = MoneyField(label=_("推荐金额（元）"), required=False)
+    comment = forms.CharField(label=_("审核意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ExpertConclusionForm(forms.Form):
+    passed = forms.TypedChoiceField(
+        label=_("专家评审结论"),
+        choices=[("1", _("通过")), ("0", _("不通过"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+    conclusion = forms.CharField(label=_("评审意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class ApprovalForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("结论"), choices=[("approve", _("批准")), ("reject", _("不予批准"))], widget=forms.RadioSelect
+    )
+    amount = MoneyField(label=_("批准金额（元）"), required=False)
+    comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FiscalContributionForm(forms.Form):
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    amount = MoneyField(label=_("地方财政贡献（元）"))
+
+
+class PaymentForm(forms.Form):
+    amount = MoneyField(label=_("兑付金额（元）"))
+    paid_on = forms.DateField(label=_("兑付日期"), widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+    voucher = forms.CharField(label=_("凭证号"), max_length=60)

@@ -215,3 +215,27 @@ def inbox_items(user) -> list:
         )
         for row in rows
     ]
+
+
+def round_category(subsidy_round: SubsidyRound, code: str) -> PolicyCategory | None:
+    """A category of the round's policy with its facts and rules (three queries)."""
+    return _with_rules(PolicyCategory.objects.filter(policy_id=subsidy_round.policy_id, code=code)).first()
+
+
+def round_categories(subsidy_round: SubsidyRound) -> list[PolicyCategory]:
+    return list(PolicyCategory.objects.filter(policy_id=subsidy_round.policy_id).order_by("order", "code"))
+
+
+def round_counties(subsidy_round: SubsidyRound) -> list:
+    """The counties of the round's leagues/cities (all counties when the round names none)."""
+    from accounts.models import Region
+
+    counties = Region.objects.filter(level=Region.Level.COUNTY).select_related("parent").order_by("code")
+    region_ids = [region.pk for region in subsidy_round.regions.all()]
+    return list(counties.filter(parent_id__in=region_ids) if region_ids else counties)
+
+
+def enterprise_by_uscc(uscc: str):
+    from accounts.models import Organisation
+
+    return Organisation.objects.filter(uscc=uscc, kind=Organisation.Kind.ENTERPRISE).first() if uscc else None

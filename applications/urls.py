@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import views
+from . import case_views, views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="applications:calculator"), name="index"),
@@ -11,4 +11,18 @@ urlpatterns = [
     path("policies/", views.policy_list, name="policy_list"),
     path("policies/<slug:code>/", views.policy_detail, name="policy_detail"),
     path("rules/<int:pk>/revise/", views.rule_revise, name="rule_revise"),
+    path("rounds/", case_views.round_list, name="round_list"),
+    path("rounds/<int:pk>/notice/", case_views.round_notice_publish, name="round_notice_publish"),
+    path("rounds/<int:round_pk>/apply/", case_views.application_form, name="application_new"),
+    path("rounds/<int:round_pk>/apply/<int:pk>/", case_views.application_form, name="application_edit"),
+    path("list/", case_views.application_list, name="application_list"),
+    path("list/<int:pk>/", case_views.application_detail, name="application_detail"),
+    path("list/<int:pk>/submit/", case_views.application_submit, name="application_submit"),
+    path("list/<int:pk>/evidence/", case_views.evidence_upload, name="evidence_upload"),
+    path("list/<int:pk>/county-review/", case_views.county_review, name="county_review"),
+    path("list/<int:pk>/city-review/", case_views.city_review, name="city_review"),
+    path("list/<int:pk>/expert-review/", case_views.expert_review, name="expert_review"),
+    path("list/<int:pk>/approve/", case_views.approve, name="approve"),
+    path("list/<int:pk>/contributions/", case_views.contribution_record, name="contribution_record"),
+    path("list/<int:pk>/payments/<int:year>/", case_views.payment_record, name="payment_record"),
 ]
