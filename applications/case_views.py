@@ -24,7 +24,9 @@ from .forms import (
     CityReviewForm,
     CountyReviewForm,
     EvidenceForm,
+    ExpertAssignForm,
     ExpertConclusionForm,
+    ExpertOpinionForm,
     FactsForm,
     FiscalContributionForm,
     InvestmentFormSet,
@@ -198,6 +200,8 @@ def application_detail(request, pk: int):
     context = {
         "application": application,
         "category_name": category.name if category else application.category_code,
+        "facts": _labelled(category, application.facts),
+        "recognised_facts": _labelled(category, application.recognised_facts),
         "evidence": selectors.application_evidence(application),
         "can_edit": can_edit_application(user, application),
         "payments": list(application.payments.all()),
@@ -212,8 +216,20 @@ def application_detail(request, pk: int):
         )
     if application.status == Status.COUNTY_PASSED and can_city_review(user, application):
         context["city_form"] = CityReviewForm(initial={"recommended_amount": application.recognised_quote})
-    if application.status == Status.EXPERT_REVIEW and has_role(user, Role.DEPARTMENT_OFFICER):
-        context["expert_form"] = ExpertConclusionForm()
+    if application.status == Status.EXPERT_REVIEW:
+        reviews = list(application.expert_reviews.all())
+        context["expert_reviews"] = reviews
+        if has_role(user, Role.DEPARTMENT_OFFICER):
+            context["expert_form"] = ExpertConclusionForm()
+            experts = selectors.experts_for_assignment(application)
+            context["screened_out"] = [(expert, reasons) for expert, reasons in experts if reasons]
+            context["assign_form"] = ExpertAssignForm(experts=experts)
+        own = next((r for r in reviews if r.expert.user_id == user.pk and r.submitted_at is None), None)
+        if own is not None:
+            context["own_review"] = own
+            context["opinion_form"] = ExpertOpinionForm()
+    elif has_role(user, Role.DEPARTMENT_OFFICER, Role.DEPARTMENT_LEADER, Role.AUDITOR):
+        context["expert_reviews"] = list(application.expert_reviews.all())
     if application.status == Status.NOTICE_PASSED and has_role(user, Role.DEPARTMENT_LEADER):
         context["approval_form"] = ApprovalForm(initial={"amount": application.recommended_amount})
     if application.status == Status.APPROVED:
@@ -226,6 +242,20 @@ def application_detail(request, pk: int):
             context["contribution_form"] = FiscalContributionForm()
             context["payment_form"] = PaymentForm(initial={"paid_on": selectors.today()})
     return render(request, "applications/application_detail.html", context)
+
+
+def _labelled(category, facts: dict) -> list[tuple[str, str]]:
+    """(label, value) of stored facts, in the category's order; a choice shown by its Chinese name."""
+    if not facts:
+        return []
+    if category is None:
+        return list(facts.items())
+    rows = []
+    for fact in category.facts.all():
+        if fact.code in facts:
+            value = facts[fact.code]
+            rows.append((fact.label, dict(fact.choices).get(value, value) if fact.choices else value))
+    return rows
 
 
 def _done(request, application, call, success: str):
@@ -339,6 +369,52 @@ def expert_review(request, pk: int):
             conclusion=form.cleaned_data["conclusion"],
         ),
         _("专家评审结论已录入。"),
+    )
+
+
+@login_required
+@require_POST
+def expert_assign(request, pk: int):
+    application = get_application_for_user_or_404(request.user, pk)
+    if not has_role(request.user, Role.DEPARTMENT_OFFICER):
+        raise Http404
+    experts = selectors.experts_for_assignment(application)
+    form = ExpertAssignForm(request.POST, experts=experts)
+    if not form.is_valid():
+        return _invalid(request, application, form)
+    expert = next(e for e, _reasons in experts if e.pk == form.cleaned_data["expert"])
+    return _done(
+        request,
+        application,
+        lambda: services.expert_assign(actor=request.user, application=application, expert=expert),
+        _("已分配专家。"),
+    )
+
+
+@login_required
+@require_POST
+def expert_opinion(request, pk: int):
+    application = get_application_for_user_or_404(request.user, pk)
+    review = next(
+        (r for r in application.expert_reviews.all() if r.expert.user_id == request.user.pk and not r.submitted_at),
+        None,
+    )
+    if review is None:
+        raise Http404
+    form = ExpertOpinionForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, application, form)
+    return _done(
+        request,
+        application,
+        lambda: services.expert_review_submit(
+            actor=request.user,
+            review=review,
+            no_conflict=form.cleaned_data["no_conflict"],
+            recommend=form.cleaned_data["recommend"],
+            comment=form.cleaned_data["comment"],
+        ),
+        _("评审意见已提交。"),
     )
 
 

@@ -248,3 +248,29 @@ class PaymentForm(forms.Form):
     amount = MoneyField(label=_("兑付金额（元）"))
     paid_on = forms.DateField(label=_("兑付日期"), widget=DATE_WIDGET, error_messages=DATE_ERRORS)
     voucher = forms.CharField(label=_("凭证号"), max_length=60)
+
+
+class ExpertAssignForm(forms.Form):
+    expert = forms.TypedChoiceField(label=_("专家"), coerce=int, error_messages={"required": _("请选择专家。")})
+
+    def __init__(self, *args, experts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expert"].choices = [
+            ("", _("请选择")),
+            *((e.pk, e.full_name) for e, reasons in experts if not reasons),
+        ]
+        self.fields["expert"].error_messages["invalid_choice"] = _("该专家不可分配（须回避或已分配）。")
+
+
+class ExpertOpinionForm(forms.Form):
+    no_conflict = forms.BooleanField(
+        label=_("本人声明与该申报企业及项目无任职、经济或亲属等利益关系"),
+        error_messages={"required": _("请先声明无利益冲突。")},
+    )
+    recommend = forms.TypedChoiceField(
+        label=_("结论"),
+        choices=[("1", _("同意推荐")), ("0", _("不同意推荐"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(label=_("评审意见"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -527,3 +527,43 @@ class SubsidyPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id} {self.year}: {self.scheduled_amount}"
+
+
+class ApplicationExpertReview(models.Model):
+    """One expert of the evaluation pool reviewing one application above the round's threshold: declare no
+    conflict, then recommend or not. The Department concludes from the reviews (expert_review_conclude)."""
+
+    application = models.ForeignKey(
+        SubsidyApplication, on_delete=models.CASCADE, related_name="expert_reviews", verbose_name=_("申报")
+    )
+    expert = models.ForeignKey(
+        "evaluation.ExpertProfile", on_delete=models.PROTECT, related_name="subsidy_reviews", verbose_name=_("专家")
+    )
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField(default=timezone.now)
+    no_conflict_declared_at = models.DateTimeField(_("声明无利益冲突时间"), null=True, blank=True)
+    recommend = models.BooleanField(_("是否同意推荐"), null=True, blank=True)
+    comment = models.TextField(_("评审意见"), blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["application", "assigned_at", "pk"]
+        verbose_name = _("奖补申报专家评审")
+        verbose_name_plural = _("奖补申报专家评审")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "expert"],
+                name="applicationexpertreview_once_per_expert",
+                violation_error_message=_("该专家已分配评审此申报。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(submitted_at__isnull=True)
+                | Q(no_conflict_declared_at__isnull=False, recommend__isnull=False),
+                name="applicationexpertreview_submitted_after_declaration",
+                violation_error_message=_("提交评审意见前须声明无利益冲突并给出结论。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert_id} → {self.application_id}"

@@ -81,6 +81,8 @@ def can_view_application(user, application) -> bool:
         return application.county_id == org.region_id
     if is_city_reviewer(user):
         return application.county.parent_id == org.region_id
+    if has_role(user, Role.EXPERT):
+        return application.expert_reviews.filter(expert__user_id=user.pk).exists()
     return False
 
 

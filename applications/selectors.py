@@ -118,7 +118,8 @@ def rule_with_versions(pk) -> CategoryRule | None:
 def applications_for_user(user) -> QuerySet:
     """The applications a user may see (see applications.permissions), with what a list row shows:
     one query however many there are (the organisation lookup is cached on the user)."""
-    from accounts.permissions import is_province_wide_reader, organisation_of
+    from accounts.permissions import has_role, is_province_wide_reader, organisation_of
+    from accounts.roles import Role
 
     from .permissions import is_city_reviewer, is_county_reviewer, is_enterprise_user
 
@@ -134,6 +135,8 @@ def applications_for_user(user) -> QuerySet:
         return rows.filter(county_id=org.region_id)
     if is_city_reviewer(user):
         return rows.filter(county__parent_id=org.region_id)
+    if has_role(user, Role.EXPERT):
+        return rows.filter(expert_reviews__expert__user_id=user.pk).distinct()
     return rows.none()
 
 
@@ -142,7 +145,7 @@ def application_detail(pk) -> SubsidyApplication | None:
         SubsidyApplication.objects.select_related(
             "round__policy", "enterprise", "county__parent", "stacking_with", "created_by"
         )
-        .prefetch_related("investments", "payments")
+        .prefetch_related("investments", "payments", "expert_reviews__expert")
         .filter(pk=pk)
         .first()
     )
@@ -202,7 +205,24 @@ def inbox_items(user) -> list:
     elif has_role(user, Role.DEPARTMENT_LEADER):
         waiting, title = [Status.NOTICE_PASSED], _("批准奖补申报")
     elif has_role(user, Role.DEPARTMENT_OFFICER):
-        waiting, title = [Status.EXPERT_REVIEW], _("录入专家评审结论")
+        waiting, title = [Status.EXPERT_REVIEW], _("分配专家并作出评审结论")
+    elif has_role(user, Role.EXPERT):
+        rows = (
+            applications_for_user(user)
+            .filter(
+                status=Status.EXPERT_REVIEW, expert_reviews__expert__user_id=user.pk, expert_reviews__submitted_at=None
+            )
+            .order_by("submitted_at", "pk")[:INBOX_LIMIT]
+        )
+        return [
+            InboxItem(
+                title=_("评审奖补申报"),
+                subject=f"{row.enterprise.name} · {row.project_name}",
+                created=row.submitted_at or row.created_at,
+                url=reverse("applications:application_detail", args=[row.pk]),
+            )
+            for row in rows
+        ]
     else:
         return []
     rows = applications_for_user(user).filter(status__in=waiting).order_by("submitted_at", "pk")[:INBOX_LIMIT]
@@ -239,3 +259,15 @@ def enterprise_by_uscc(uscc: str):
     from accounts.models import Organisation
 
     return Organisation.objects.filter(uscc=uscc, kind=Organisation.Kind.ENTERPRISE).first() if uscc else None
+
+
+def experts_for_assignment(application: SubsidyApplication) -> list:
+    """The active experts of the evaluation pool not yet on this application, each with its conflict
+    reasons (empty: may be assigned). Two queries."""
+    from evaluation.models import ExpertProfile
+
+    from .services.cases import _conflicts
+
+    taken = {review.expert_id for review in application.expert_reviews.all()}
+    experts = ExpertProfile.objects.filter(is_active=True).select_related("home_region").order_by("full_name")
+    return [(expert, _conflicts(expert, application)) for expert in experts if expert.pk not in taken]
