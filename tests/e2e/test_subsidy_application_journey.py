@@ -18,6 +18,7 @@ from applications.selectors import today
 from notices import services as notice_services
 from notices.models import PublicNotice
 from tests.applications.cases import make_world
+from tests.evaluation.factories import ExpertProfileFactory
 from tests.factories import PASSWORD, ensure_role_groups
 
 from .pages import login, logout, small_pdf
@@ -127,6 +128,25 @@ def test_subsidy_application_journey(page: Page, live_server, world, tmp_path, a
     logout(page, base)
 
     # --- 6. expert review, then the round's public notice ----------------------------------------------
+    expert = ExpertProfileFactory(full_name="王评审")
+    ExpertProfileFactory(full_name="李本地", home_region=world.county)  # screened out: same city
+    login(page, base, world.officer.username, PASSWORD)
+    page.goto(detail(base, application))
+    expect(page.get_by_test_id("expert-assign")).to_contain_text("李本地")  # listed as 须回避, with why
+    page.get_by_test_id("expert-assign").locator("select[name=expert]").select_option(label="王评审")
+    page.get_by_test_id("expert-assign-submit").click()
+    expect(page.get_by_test_id("expert-reviews")).to_contain_text("王评审")
+    logout(page, base)
+    login(page, base, expert.user.username, PASSWORD)
+    page.goto(detail(base, application))
+    opinion = page.get_by_test_id("expert-opinion")
+    opinion.locator("input[name=no_conflict]").check()
+    opinion.locator("input[name=recommend][value='1']").check()
+    opinion.locator("textarea[name=comment]").fill("投资真实，改造效果明显，同意推荐。")
+    page.get_by_test_id("expert-opinion-submit").click()
+    expect(page.get_by_test_id("expert-reviews")).to_contain_text("同意推荐")
+    shot(page, artifacts_dir, "07a-expert-opinion")
+    logout(page, base)
     login(page, base, world.officer.username, PASSWORD)
     page.goto(detail(base, application))
     review = page.get_by_test_id("expert-review")
