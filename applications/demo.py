@@ -48,3 +48,35 @@ def load_demo_policies(*, year: int | None = None) -> Policy:
         source_note=f"演示数据：复制自{original.document_number}，数值与原文一致，有效期改为{year}年全年。原政策已于"
         f"{original.valid_to.year}年{original.valid_to.month}月{original.valid_to.day}日到期。",
     )
+
+
+DEMO_ROUND_TITLE = "{year}年制造业智能化改造和数字化转型奖补项目申报（演示批次）"
+
+
+@transaction.atomic
+def load_demo_round(*, year: int | None = None):
+    """An open round of the demo policy for the whole year, for every league/city (idempotent). Call it
+    after load_demo_policies and the demo accounts (the regions)."""
+    from datetime import datetime
+
+    from accounts.models import Region
+
+    from .models import SubsidyRound
+    from .selectors import CHINA
+
+    year = year or today().year
+    policy = load_demo_policies(year=year)
+    title = DEMO_ROUND_TITLE.format(year=year)
+    existing = SubsidyRound.objects.filter(policy=policy, title=title).first()
+    if existing is not None:
+        return existing
+    subsidy_round = SubsidyRound.objects.create(
+        policy=policy,
+        year=year,
+        title=title,
+        opens_at=datetime(year, 1, 1, tzinfo=CHINA),
+        closes_at=datetime(year + 1, 1, 1, tzinfo=CHINA),
+        status=SubsidyRound.Status.OPEN,
+    )
+    subsidy_round.regions.set(Region.objects.filter(level=Region.Level.LEAGUE_CITY))
+    return subsidy_round
