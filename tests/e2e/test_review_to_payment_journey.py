@@ -289,11 +289,10 @@ def _journey(call, plans, titles, criteria, experts, screened, sessions, base, a
     expect(agency.get_by_test_id("excluded")).to_contain_text(
         f"{screened.full_name}：与申报地区相同：{REGION_NAMES[BAOTOU]}"
     )
-    # The drop-down still offers the screened expert; choosing him is refused with the reason.
-    agency.locator("select[name=expert]").select_option(str(screened.pk))
-    agency.get_by_role("button", name="分配", exact=True).click()
-    expect(agency.locator(".zg-errors")).to_contain_text(f"{screened.full_name}存在利益冲突，不能分配")
-    expect(agency.locator(".zg-errors")).to_contain_text(f"与申报地区相同：{REGION_NAMES[BAOTOU]}")
+    # The drop-down offers only experts who pass the screening (the service refuses the others anyway).
+    offered = agency.locator("select[name=expert] option").evaluate_all("options => options.map(o => o.value)")
+    assert str(screened.pk) not in offered
+    assert str(decliner.expert.pk) not in offered
     agency.screenshot(path=artifacts_dir / "review-assign-screened.png", full_page=True)
     replacement_name = agency.get_by_test_id("eligible").locator("tbody tr").first.locator("td").first.inner_text()
     replacement = next(e for e in experts.values() if e.full_name == replacement_name.strip())
@@ -422,7 +421,7 @@ def _journey(call, plans, titles, criteria, experts, screened, sessions, base, a
     open_inbox_item(dept, "发布初步名单公示", call.title)
     dept.wait_for_url(re.compile(rf"/pilots/calls/{call.pk}/selection/$"))
     dept.get_by_test_id("publish").click()
-    expect(messages(dept)).to_contain_text("公示已发布，公示期至")
+    expect(messages(dept)).to_contain_text("公示已发布，公示期为")
     assert "确定发布吗" in dialogs[-1], dialogs[-1]
     notice = PublicNotice.objects.get(subject_id=call.pk, subject_type__model="pilotcall")
     assert notice.starts_on == today, (notice.starts_on, today)
@@ -584,5 +583,5 @@ def _journey(call, plans, titles, criteria, experts, screened, sessions, base, a
     assert is_subsequence(TIMELINE, steps), steps
     dept.goto(f"/evaluation/plans/{plan.pk}/")
     review_events = dept.locator(".zg-timeline li strong").all_inner_texts()
-    for label in ("分配评审专家", "申请回避", "声明无利益冲突", "提交评审"):
+    for label in ("分配评审专家", "专家申请回避", "专家声明无利益冲突", "提交评审意见"):
         assert label in review_events, (label, review_events)
