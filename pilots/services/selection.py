@@ -192,7 +192,7 @@ def notice_texts(call: PilotCall, entries: list[SelectionEntry]) -> dict:
                 "根据《%(call)s》，经各盟市申报、形式审查和第三方机构组织专家评审，"
                 "拟确定以下%(count)s个盟市为%(year)s年自治区制造业数字化转型试点，现予以公示。"
                 "公示期为%(days)s个工作日。公示期内，任何单位和个人对名单有异议的，"
-                "可按下列方式以书面形式提出，并提供必要的证明材料。"
+                "可通过本页面的异议表单实名提出，写明事实和理由，并可附证明材料。"
             )
             % {"call": call.title, "count": len(entries), "year": call.year, "days": call.notice_working_days},
             "details": {entry.plan_id: _("专家评审平均分：%(mean)s") % {"mean": entry.mean_score} for entry in entries},
