@@ -11,7 +11,7 @@ class ApplicationsConfig(AppConfig):
         from notices.services import register_finalise_hook
 
         from .permissions import can_view_application
-        from .services.cases import apply_round_notice_result
+        from .services.awards import apply_round_notice_result
 
         # Evidence files follow the application's own check.
         register_owner_check("applications.SubsidyApplication", can_view_application)

@@ -266,7 +266,7 @@ def experts_for_assignment(application: SubsidyApplication) -> list:
     reasons (empty: may be assigned). Two queries."""
     from evaluation.models import ExpertProfile
 
-    from .services.cases import _conflicts
+    from .services.experts import _conflicts
 
     taken = {review.expert_id for review in application.expert_reviews.all()}
     experts = ExpertProfile.objects.filter(is_active=True).select_related("home_region").order_by("full_name")

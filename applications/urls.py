@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import case_views, views
+from . import case_views, review_views, views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="applications:calculator"), name="index"),
@@ -19,12 +19,12 @@ urlpatterns = [
     path("list/<int:pk>/", case_views.application_detail, name="application_detail"),
     path("list/<int:pk>/submit/", case_views.application_submit, name="application_submit"),
     path("list/<int:pk>/evidence/", case_views.evidence_upload, name="evidence_upload"),
-    path("list/<int:pk>/county-review/", case_views.county_review, name="county_review"),
-    path("list/<int:pk>/city-review/", case_views.city_review, name="city_review"),
-    path("list/<int:pk>/expert-review/", case_views.expert_review, name="expert_review"),
-    path("list/<int:pk>/experts/", case_views.expert_assign, name="expert_assign"),
-    path("list/<int:pk>/expert-opinion/", case_views.expert_opinion, name="expert_opinion"),
-    path("list/<int:pk>/approve/", case_views.approve, name="approve"),
-    path("list/<int:pk>/contributions/", case_views.contribution_record, name="contribution_record"),
-    path("list/<int:pk>/payments/<int:year>/", case_views.payment_record, name="payment_record"),
+    path("list/<int:pk>/county-review/", review_views.county_review, name="county_review"),
+    path("list/<int:pk>/city-review/", review_views.city_review, name="city_review"),
+    path("list/<int:pk>/expert-review/", review_views.expert_review, name="expert_review"),
+    path("list/<int:pk>/experts/", review_views.expert_assign, name="expert_assign"),
+    path("list/<int:pk>/expert-opinion/", review_views.expert_opinion, name="expert_opinion"),
+    path("list/<int:pk>/approve/", review_views.approve, name="approve"),
+    path("list/<int:pk>/contributions/", review_views.contribution_record, name="contribution_record"),
+    path("list/<int:pk>/payments/<int:year>/", review_views.payment_record, name="payment_record"),
 ]
