@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -170,6 +171,14 @@ def application_approve(
     *, actor, application: SubsidyApplication, approve: bool, amount: Decimal | None = None, comment: str = ""
 ) -> SubsidyApplication:
     """The Department leader approves (amount ≤ recommended) or not; the payment schedule follows."""
+    # The flagged pair is locked together (in id order): two leaders approving both halves at once cannot
+    # both pass the "only one" check.
+    list(
+        SubsidyApplication.objects.select_for_update(of=("self",))
+        .filter(Q(pk=application.pk) | Q(pk=application.stacking_with_id) | Q(stacking_with_id=application.pk))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     application = _lock(application)
     if not has_role(actor, Role.DEPARTMENT_LEADER):
         raise ValidationError(_("只有工信厅领导可以批准。"))
