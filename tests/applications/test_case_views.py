@@ -312,3 +312,23 @@ def test_list_pages_use_a_fixed_number_of_queries_at_10_and_10000(client, world,
     assert SubsidyApplication.objects.count() == 10000
     at_ten_thousand = list_queries(client, getattr(world, role))
     assert at_ten == at_ten_thousand
+
+
+def test_another_enterprise_cannot_edit_submit_or_upload_to_an_application(client, world):
+    application = draft(world)
+    login(client, world.other_enterprise_user)
+    edit = reverse("applications:application_edit", args=[world.subsidy_round.pk, application.pk])
+    assert client.get(edit).status_code == 404
+    assert client.post(reverse("applications:application_submit", args=[application.pk])).status_code == 404
+    upload_url = reverse("applications:evidence_upload", args=[application.pk])
+    assert client.post(upload_url, {"file": upload("x.pdf", pdf_bytes())}).status_code == 404
+    application.refresh_from_db()
+    assert application.status == Status.DRAFT
+
+
+def test_a_submitted_application_is_no_longer_editable(client, world):
+    application = submitted(world)
+    login(client, world.enterprise_user)
+    edit = reverse("applications:application_edit", args=[world.subsidy_round.pk, application.pk])
+    response = client.get(edit, follow=True)
+    assert "该申报当前不能修改" in page_text(response)
