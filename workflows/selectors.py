@@ -6,6 +6,7 @@ from viewflow.workflow.models import Task
 from accounts.inbox import InboxItem
 from accounts.permissions import has_role
 from accounts.roles import Role
+from applications.selectors import inbox_items as applications_inbox
 from evaluation.selectors import inbox_items as evaluation_inbox
 from notices.selectors import inbox_items as notices_inbox
 from pilots.selectors import inbox_items as pilots_inbox
@@ -23,7 +24,7 @@ PLAN_TASK_ROLES = {
     PilotPlanFlow.approve: Role.DEPARTMENT_LEADER,
 }
 # Other things waiting for the user, offered by the domain apps: callables user -> list[InboxItem].
-DOMAIN_SOURCES = [evaluation_inbox, notices_inbox, pilots_inbox]
+DOMAIN_SOURCES = [evaluation_inbox, notices_inbox, pilots_inbox, applications_inbox]
 
 
 def inbox(user, *, limit: int = 50) -> list[InboxItem]:

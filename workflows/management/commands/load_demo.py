@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from accounts.demo import DEMO_PASSWORD, load_demo_accounts
-from applications.demo import load_demo_policies
+from applications.demo import load_demo_policies, load_demo_round
 from evaluation.demo import load_demo_experts
 from workflows.demo import load_demo_history, load_demo_pilots
 
@@ -17,6 +17,7 @@ class Command(BaseCommand):
         load_demo_pilots()
         load_demo_history()
         load_demo_policies()
+        load_demo_round()
         if quiet:
             return
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
