@@ -301,13 +301,20 @@ def evidence_upload(request, pk: int):
 def round_list(request):
     if not roles_of(request.user):
         raise Http404
+    can_manage = has_role(request.user, Role.DEPARTMENT_OFFICER)
+    rounds = list(selectors.round_list())
+    if can_manage:
+        counts = selectors.round_status_counts(r.pk for r in rounds)
+        for subsidy_round in rounds:
+            subsidy_round.application_count = sum(counts.get(subsidy_round.pk, {}).values())
     return render(
         request,
         "applications/round_list.html",
         {
-            "rounds": selectors.round_list(),
+            "rounds": rounds,
+            "can_manage": can_manage,
             "can_apply": can_apply(request.user),
-            "can_publish": has_role(request.user, Role.DEPARTMENT_OFFICER),
+            "can_publish": can_manage,
             "now": timezone.now(),
         },
     )

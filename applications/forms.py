@@ -6,8 +6,10 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Region
+
 from . import rules
-from .models import FactDefinition, InvestmentItem, PolicyCategory
+from .models import FactDefinition, InvestmentItem, Policy, PolicyCategory
 
 MONEY_CHARS_DROPPED = str.maketrans("", "", ",， 元\u00a0")
 
@@ -274,3 +276,53 @@ class ExpertOpinionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(label=_("评审意见"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ChinaDateTimeField(forms.DateTimeField):
+    """A datetime-local input read and shown in Asia/Shanghai, whatever the server's zone."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+    default_error_messages = {
+        "invalid": _("请输入有效的日期时间，如 2026-03-01 09:00。"),
+        "required": _("请填写时间。"),
+    }
+
+    def prepare_value(self, value):
+        from django.utils import timezone
+
+        from .selectors import CHINA
+
+        if hasattr(value, "tzinfo") and value is not None and timezone.is_aware(value):
+            return value.astimezone(CHINA).strftime("%Y-%m-%dT%H:%M")
+        return value
+
+    def to_python(self, value):
+        from django.utils import timezone
+
+        from .selectors import CHINA
+
+        result = super().to_python(value)
+        if result is not None and timezone.is_aware(result):
+            result = timezone.make_naive(result, timezone.get_current_timezone())
+        return None if result is None else result.replace(tzinfo=CHINA)
+
+
+class RoundForm(forms.Form):
+    policy = forms.ModelChoiceField(
+        label=_("政策"), queryset=Policy.objects.none(), error_messages={"required": _("请选择政策。")}
+    )
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    title = forms.CharField(label=_("批次名称"), max_length=200)
+    opens_at = ChinaDateTimeField(label=_("开始受理时间（北京时间）"))
+    closes_at = ChinaDateTimeField(label=_("截止时间（北京时间）"))
+    regions = forms.ModelMultipleChoiceField(
+        label=_("适用盟市（不选表示全区）"), queryset=Region.objects.none(), required=False
+    )
+    expert_review_threshold = MoneyField(label=_("专家评审起点金额（元）"), initial=Decimal("1000000"))
+    notice_working_days = forms.IntegerField(label=_("公示期（工作日）"), min_value=1, max_value=60, initial=5)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["policy"].queryset = Policy.objects.order_by("-issued_on", "code")
+        self.fields["regions"].queryset = Region.objects.filter(level=Region.Level.LEAGUE_CITY).order_by("code")

@@ -173,6 +173,22 @@ def round_list() -> QuerySet:
     return SubsidyRound.objects.select_related("policy").prefetch_related("regions")
 
 
+def round_status_counts(round_ids) -> dict[int, dict[str, int]]:
+    """{round id: {status: number of applications}} for some rounds, in one query."""
+    from django.db.models import Count
+
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        SubsidyApplication.objects.filter(round_id__in=list(round_ids))
+        .values_list("round_id", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for round_id, status, number in rows:
+        counts.setdefault(round_id, {})[status] = number
+    return counts
+
+
 def round_detail(pk) -> SubsidyRound | None:
     return SubsidyRound.objects.select_related("policy").prefetch_related("regions").filter(pk=pk).first()
 
@@ -206,6 +222,8 @@ def inbox_items(user) -> list:
         waiting, title = [Status.NOTICE_PASSED], _("批准奖补申报")
     elif has_role(user, Role.DEPARTMENT_OFFICER):
         waiting, title = [Status.EXPERT_REVIEW], _("分配专家并作出评审结论")
+    elif has_role(user, Role.FINANCE_DEPARTMENT):
+        return _finance_inbox_items()
     elif has_role(user, Role.EXPERT):
         rows = (
             applications_for_user(user)
@@ -235,6 +253,58 @@ def inbox_items(user) -> list:
         )
         for row in rows
     ]
+
+
+def _finance_inbox_items() -> list:
+    """The Finance Department's waiting work (two queries): each payment row due this year or earlier and
+    not yet recorded, and each approved application whose award is not fully scheduled because the
+    enterprise's fiscal contribution for the coming years has not been entered."""
+    from decimal import Decimal
+
+    from django.db.models import DecimalField, F, Sum, Value
+    from django.db.models.functions import Coalesce
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    from accounts.inbox import InboxItem
+
+    from .models import SubsidyPayment
+
+    approved = SubsidyApplication.Status.APPROVED
+    payments = (
+        SubsidyPayment.objects.filter(application__status=approved, paid_amount__isnull=True, year__lte=today().year)
+        .select_related("application__enterprise")
+        .order_by("year", "application_id")[:INBOX_LIMIT]
+    )
+    items = [
+        InboxItem(
+            title=_("登记%(year)s年度奖补兑付") % {"year": payment.year},
+            subject=f"{payment.application.enterprise.name} · {payment.application.project_name} · "
+            + _("计划 %(amount)s 元") % {"amount": f"{payment.scheduled_amount:,.2f}"},
+            created=payment.application.submitted_at or payment.application.created_at,
+            url=reverse("applications:application_detail", args=[payment.application_id]),
+        )
+        for payment in payments
+    ]
+    zero = Value(Decimal(0), output_field=DecimalField(max_digits=16, decimal_places=2))
+    waiting = (
+        SubsidyApplication.objects.filter(status=approved)
+        .annotate(scheduled=Coalesce(Sum("payments__scheduled_amount"), zero))
+        .filter(approved_amount__gt=F("scheduled"))
+        .select_related("enterprise")
+        .order_by("approved_on", "pk")[:INBOX_LIMIT]
+    )
+    items += [
+        InboxItem(
+            title=_("录入企业地方财政贡献"),
+            subject=f"{row.enterprise.name} · {row.project_name} · "
+            + _("尚有 %(amount)s 元未能安排兑付") % {"amount": f"{row.approved_amount - row.scheduled:,.2f}"},
+            created=row.submitted_at or row.created_at,
+            url=reverse("applications:application_detail", args=[row.pk]),
+        )
+        for row in waiting
+    ]
+    return items
 
 
 def round_category(subsidy_round: SubsidyRound, code: str) -> PolicyCategory | None:

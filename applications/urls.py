@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from . import case_views, review_views, views
+from . import case_views, review_views, round_views, views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="applications:calculator"), name="index"),
@@ -12,6 +12,11 @@ urlpatterns = [
     path("policies/<slug:code>/", views.policy_detail, name="policy_detail"),
     path("rules/<int:pk>/revise/", views.rule_revise, name="rule_revise"),
     path("rounds/", case_views.round_list, name="round_list"),
+    path("rounds/new/", round_views.round_form, name="round_new"),
+    path("rounds/<int:pk>/", round_views.round_detail, name="round_detail"),
+    path("rounds/<int:pk>/edit/", round_views.round_form, name="round_edit"),
+    path("rounds/<int:pk>/open/", round_views.round_open, name="round_open"),
+    path("rounds/<int:pk>/close/", round_views.round_close, name="round_close"),
     path("rounds/<int:pk>/notice/", case_views.round_notice_publish, name="round_notice_publish"),
     path("rounds/<int:round_pk>/apply/", case_views.application_form, name="application_new"),
     path("rounds/<int:round_pk>/apply/<int:pk>/", case_views.application_form, name="application_edit"),

@@ -7,6 +7,7 @@ from .experts import expert_assign, expert_review_conclude, expert_review_submit
 from .payments import PaymentSchedule, schedule_payments, unpaid_amount
 from .policies import policy_copy, rule_revise
 from .quotes import SubsidyQuote, best_quote, quote_subsidy
+from .rounds import round_close, round_create, round_open, round_update
 
 __all__ = [
     "InvestmentSpec",
@@ -25,7 +26,11 @@ __all__ = [
     "payment_record",
     "policy_copy",
     "quote_subsidy",
+    "round_close",
+    "round_create",
     "round_notice_publish",
+    "round_open",
+    "round_update",
     "rule_revise",
     "schedule_payments",
     "unpaid_amount",
