@@ -150,3 +150,19 @@ def inbox_items(user) -> list[InboxItem]:
                 url = reverse("pilots:selection", kwargs={"call_pk": waiting.call.pk})
         items.append(InboxItem(title=str(titles[waiting.kind]), subject=subject, created=waiting.since, url=url))
     return items
+
+
+def plan_field_history(plan: PilotPlan) -> list[dict]:
+    """Every saved version of the plan row, newest first, with the fields that changed from the one before
+    (django-simple-history): who, when, which field, old and new value."""
+    records = list(plan.history.select_related("history_user").order_by("-history_date", "-history_id"))
+    versions = []
+    for index, record in enumerate(records):
+        previous = records[index + 1] if index + 1 < len(records) else None
+        changes = (
+            [(change.field, change.old, change.new) for change in record.diff_against(previous).changes]
+            if previous
+            else []
+        )
+        versions.append({"record": record, "changes": changes})
+    return versions

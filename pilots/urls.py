@@ -24,6 +24,7 @@ urlpatterns = [
     path("plans/<int:pk>/targets/", plans.target_table_edit, name="target_table_edit"),
     path("plans/<int:pk>/attachments/", plans.attachments, name="attachments"),
     path("plans/<int:pk>/versions/<int:number>/", plans.version_view, name="version_detail"),
+    path("plans/<int:pk>/history/", plans.field_history, name="field_history"),
     # The preliminary list, its notice and the final list; the subsidy in instalments.
     path("calls/<int:call_pk>/selection/", selection.selection_page, name="selection"),
     path("calls/<int:call_pk>/selection/finalise/", selection.selection_finalise, name="selection_finalise"),

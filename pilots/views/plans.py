@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.permissions import is_province_wide_reader
+
 from .. import excel, services
 from ..forms import (
     ChainForm,
@@ -21,7 +23,15 @@ from ..forms import (
 )
 from ..models import FundLine, PilotPlan
 from ..permissions import can_edit_plan, can_view_plan_history, get_plan_for_user_or_404
-from ..selectors import enterprise_summary, fund_totals, plan_detail, plan_documents, plan_list, plan_timeline
+from ..selectors import (
+    enterprise_summary,
+    fund_totals,
+    plan_detail,
+    plan_documents,
+    plan_field_history,
+    plan_list,
+    plan_timeline,
+)
 from ..targets import FIELDS, merged_rows, retrofit_total
 from ..templatetags.pilot_format import target_value
 from ._helpers import flash_errors
@@ -321,6 +331,15 @@ def attachments(request, pk: int):
             "can_edit": can_edit_plan(request.user, plan),
         },
     )
+
+
+@login_required
+def field_history(request, pk: int):
+    """For the auditor and the Department: every earlier state of the plan's own fields."""
+    plan = get_plan_for_user_or_404(request.user, pk)
+    if not is_province_wide_reader(request.user):
+        raise Http404
+    return render(request, "pilots/field_history.html", {"plan": plan, "versions": plan_field_history(plan)})
 
 
 @login_required
