@@ -35,7 +35,7 @@ $PY manage.py compilemessages -v0 --ignore=.venv
 echo "==> manage.py check"
 $PY manage.py check --fail-level WARNING
 echo "==> production settings: check --deploy"
-env -u DEBUG SECRET_KEY=check-deploy-only-$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz ALLOWED_HOSTS=example.gov.cn \
+env DEBUG=0 SECRET_KEY=check-deploy-only-$(date +%s)-0123456789abcdefghijklmnopqrstuvwxyz ALLOWED_HOSTS=example.gov.cn \
   $PY manage.py check --deploy --fail-level WARNING
 echo "==> makemigrations --check"
 $PY manage.py makemigrations --check --dry-run

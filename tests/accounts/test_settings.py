@@ -44,3 +44,27 @@ def test_debug_on_runs_without_secret_key():
     result = run_settings(DEBUG="1")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "True"
+
+
+def _clean_env(**env):
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env}
+
+
+def test_the_web_server_entry_point_refuses_to_start_without_a_secret_key():
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"], cwd=BASE_DIR, env=_clean_env(), capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_manage_py_runs_in_development_in_a_checkout():
+    """A developer's command (e.g. makemigrations --check) needs no environment; production sets DEBUG=0."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=BASE_DIR, env=_clean_env(), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    refused = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=BASE_DIR, env=_clean_env(DEBUG="0"), capture_output=True, text=True
+    )
+    assert "SECRET_KEY must be set when DEBUG is off." in refused.stderr
