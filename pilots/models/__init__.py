@@ -1,4 +1,13 @@
-from .approvals import Approval, DocumentNumberSequence, Instalment, Payment, Selection, SelectionEntry
+from .approvals import (
+    Acceptance,
+    Approval,
+    Clawback,
+    DocumentNumberSequence,
+    Instalment,
+    Payment,
+    Selection,
+    SelectionEntry,
+)
 from .calls import PilotCall, ScoreCriterion
 from .plans import (
     FundLine,
@@ -14,7 +23,9 @@ from .plans import (
 from .targets import Indicator, TargetTemplate
 
 __all__ = [
+    "Acceptance",
     "Approval",
+    "Clawback",
     "DocumentNumberSequence",
     "FundLine",
     "Indicator",

@@ -132,6 +132,7 @@ class Instalment(models.Model):
         SCHEDULED = "scheduled", _("未到拨付条件")
         DUE = "due", _("待拨付")
         PAID = "paid", _("已拨付")
+        CANCELLED = "cancelled", _("不再拨付（收回资金）")
 
     plan = models.ForeignKey(PilotPlan, on_delete=models.PROTECT, related_name="instalments")
     stage = models.CharField(_("期次"), max_length=20, choices=Stage.choices)
@@ -173,3 +174,63 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return self.voucher_number
+
+
+class Clawback(models.Model):
+    """Funds recovered (收回专项资金) from a pilot that stayed below target after rectification.
+
+    The leader decides the amount, at most what was paid less what was already clawed back; the Finance
+    Department records the recovery. Decided clawbacks count against the approved amount at once: paid
+    never exceeds approved minus clawed back (both checked under the approval's row lock).
+    """
+
+    class Status(models.TextChoices):
+        DECIDED = "decided", _("已决定，待财政厅登记收回")
+        RECOVERED = "recovered", _("已收回")
+
+    plan = models.ForeignKey(PilotPlan, on_delete=models.PROTECT, related_name="clawbacks")
+    amount = models.DecimalField(_("收回金额（元）"), **MONEY, validators=[MinValueValidator(Decimal("0.01"))])
+    reason = models.TextField(_("收回理由"))
+    evaluation_id = models.PositiveBigIntegerField(_("依据的评价"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DECIDED)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("决定时间"))
+    recovered_on = models.DateField(_("收回日期"), null=True, blank=True)
+    voucher_number = models.CharField(_("收回凭证号"), max_length=60, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-decided_at"]
+        verbose_name = _("收回专项资金")
+        verbose_name_plural = _("收回专项资金")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="clawback_amount_positive"),
+            models.UniqueConstraint(
+                fields=["voucher_number"], condition=~Q(voucher_number=""), name="clawback_voucher_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} · {self.amount}"
+
+
+class Acceptance(models.Model):
+    """The Department's acceptance (验收) of a pilot after its final evaluation was met."""
+
+    plan = models.OneToOneField(PilotPlan, on_delete=models.PROTECT, related_name="acceptance")
+    summary = models.TextField(_("验收意见"))
+    lessons = models.TextField(_("经验总结（供复制推广）"))
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    accepted_at = models.DateTimeField(_("验收时间"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("验收")
+        verbose_name_plural = _("验收")
+
+    def __str__(self) -> str:
+        return f"{self.plan}"

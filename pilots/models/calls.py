@@ -23,6 +23,11 @@ class PilotCall(models.Model):
         IN_NOTICE = "in_notice", _("公示中")
         FINAL = "final", _("名单已确定")
 
+    class Kind(models.TextChoices):
+        PILOT = "pilot", _("智改数转试点")
+        NATIONAL_SME_CITY = "national_sme_city", _("国家中小企业数字化转型城市试点")
+
+    kind = models.CharField(_("批次类型"), max_length=30, choices=Kind.choices, default=Kind.PILOT)
     year = models.PositiveSmallIntegerField(_("年度"), validators=[MinValueValidator(2020), MaxValueValidator(2100)])
     title = models.CharField(_("标题"), max_length=200)
     guide_text = models.TextField(_("申报指南"), blank=True)
@@ -76,6 +81,24 @@ class PilotCall(models.Model):
         max_length=60,
         default="内工信数字〔{year}〕{number}号",
         help_text=_("{year} 为批复年份，{number} 为当年顺序号（连续、不跳号）。"),
+    )
+    # After approval: yearly self-assessments and the evaluation rule (达标), stated in the call.
+    self_assessment_due_days = models.PositiveSmallIntegerField(
+        _("年度自评提交期限（天）"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(180)],
+        help_text=_("每个试点年度结束（批复日起每满一年）后多少天内提交绩效自评。"),
+    )
+    evaluation_all_key_met = models.BooleanField(
+        _("关键指标须全部达标"), default=True, help_text=_("评价达标的条件之一：每个关键指标都达到目标。")
+    )
+    evaluation_min_met_share = models.DecimalField(
+        _("达标指标比例下限（%）"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(80),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("评价达标的条件之二：达到目标的指标占全部指标的比例不低于此值。"),
     )
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)

@@ -34,6 +34,19 @@ class PilotPlan(models.Model):
         SELECTED = "selected", _("入选，待批复")
         APPROVED = "approved", _("已批复，试点实施中")
 
+    class Phase(models.TextChoices):
+        """Where an approved pilot stands (blank before approval). Kept by the services that move it:
+        evaluation (mid-term and final evaluations, rectification) and pilots (clawback, acceptance)."""
+
+        IMPLEMENTING = "implementing", _("实施中")
+        MIDTERM = "midterm", _("中期评价中")
+        MIDTERM_RECTIFYING = "midterm_rectifying", _("中期评价未达标，限期整改中")
+        FINAL = "final", _("期后评价中")
+        FINAL_RECTIFYING = "final_rectifying", _("期后评价未达标，限期整改中")
+        AWAITING_ACCEPTANCE = "awaiting_acceptance", _("期后评价达标，待验收")
+        COMPLETED = "completed", _("已验收")
+        CLAWED_BACK = "clawed_back", _("整改后仍未达标，收回资金")
+
     EDITABLE = frozenset({Status.DRAFT, Status.COSIGNED, Status.RETURNED})
 
     call = models.ForeignKey(PilotCall, on_delete=models.PROTECT, related_name="plans", verbose_name=_("申报批次"))
@@ -43,6 +56,7 @@ class PilotPlan(models.Model):
     )
     title = models.CharField(_("方案名称"), max_length=200)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    phase = models.CharField(_("实施阶段"), max_length=30, choices=Phase.choices, blank=True)
     # 一、工作基础
     basis_overview = models.TextField(_("制造业企业及主导产业情况"), blank=True)
     basis_chains = models.TextField(_("所选产业链基础、优势、特色及已有试点示范项目"), blank=True)
@@ -66,6 +80,15 @@ class PilotPlan(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("盖章PDF"),
+    )
+    national_approval = models.ForeignKey(
+        "documents.Document",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("国家试点批复文件"),
+        help_text=_("仅国家中小企业数字化转型城市试点：工业和信息化部、财政部的批复文件（PDF）。"),
     )
     cosigned_funds_hash = models.CharField(max_length=64, blank=True)
     cosign_comment = models.TextField(_("会签意见"), blank=True)

@@ -215,6 +215,7 @@ def approval_approve(*, actor, approval: Approval) -> Approval:
     approval.full_clean()
     approval.save()
     instalments = _create_instalments(plan, approval.approved_amount)
+    plan.phase = PilotPlan.Phase.IMPLEMENTING
     move_plan(
         plan,
         actor=actor,
@@ -225,7 +226,9 @@ def approval_approve(*, actor, approval: Approval) -> Approval:
             "number": approval.number,
             "approved_amount": approval.approved_amount,
             "instalments": [[i.stage, i.share, i.amount] for i in instalments],
+            "phase": plan.phase,
         },
+        fields=["phase"],
     )
     mails = approval_mails(approval, plan, instalments)
     approval_id = approval.pk
