@@ -8,10 +8,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def approved_plans_are_implementing(apps, schema_editor):
-    apps.get_model("pilots", "PilotPlan").objects.filter(status="approved", phase="").update(phase="implementing")
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("documents", "0002_document_object_permissions"),
@@ -427,5 +423,4 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunPython(approved_plans_are_implementing, migrations.RunPython.noop),
     ]
