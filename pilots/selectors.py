@@ -11,7 +11,7 @@ from accounts.roles import Role
 from audit.models import AuditEvent
 from documents.models import Document
 
-from .models import FundLine, PilotCall, PilotPlan, TargetValue
+from .models import FundLine, PilotCall, PilotPlan, PlanVersion, TargetValue
 
 
 def plans_visible_to(user) -> QuerySet[PilotPlan]:
@@ -62,6 +62,15 @@ def plan_detail(user, pk) -> PilotPlan:
         )
     )
     return get_plan_for_user_or_404(user, pk, queryset=queryset)
+
+
+def version_in_force(plan: PilotPlan) -> PlanVersion | None:
+    """The version whose targets and fund plan count now: the approved one, or the newest approved change.
+
+    After approval a plan's content changes only through an approved plan change, which freezes a new
+    version; so the newest version of an approved plan is the one in force. Before approval it is the
+    last submitted version (the one under review)."""
+    return plan.versions.order_by("-number").first()
 
 
 def calls_visible_to(user) -> QuerySet[PilotCall]:
