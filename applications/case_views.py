@@ -35,9 +35,12 @@ from .forms import (
 from .models import SubsidyApplication
 from .permissions import (
     can_apply,
+    can_approve_applications,
     can_city_review,
     can_county_review,
     can_edit_application,
+    can_manage_applications,
+    can_record_subsidy_payments,
     get_application_for_user_or_404,
     get_round_for_user_or_404,
 )
@@ -219,7 +222,7 @@ def application_detail(request, pk: int):
     if application.status == Status.EXPERT_REVIEW:
         reviews = list(application.expert_reviews.all())
         context["expert_reviews"] = reviews
-        if has_role(user, Role.DEPARTMENT_OFFICER):
+        if can_manage_applications(user):
             context["expert_form"] = ExpertConclusionForm()
             experts = selectors.experts_for_assignment(application)
             context["screened_out"] = [(expert, reasons) for expert, reasons in experts if reasons]
@@ -230,7 +233,7 @@ def application_detail(request, pk: int):
             context["opinion_form"] = ExpertOpinionForm()
     elif has_role(user, Role.DEPARTMENT_OFFICER, Role.DEPARTMENT_LEADER, Role.AUDITOR):
         context["expert_reviews"] = list(application.expert_reviews.all())
-    if application.status == Status.NOTICE_PASSED and has_role(user, Role.DEPARTMENT_LEADER):
+    if application.status == Status.NOTICE_PASSED and can_approve_applications(user):
         context["approval_form"] = ApprovalForm(initial={"amount": application.recommended_amount})
     if application.status == Status.APPROVED:
         paid = sum((p.paid_amount or 0 for p in context["payments"]), 0)
@@ -238,7 +241,7 @@ def application_detail(request, pk: int):
         context["unscheduled"] = application.approved_amount - scheduled
         context["paid_total"] = paid
         context["contributions"] = selectors.fiscal_contributions(application.enterprise_id)
-        if has_role(user, Role.FINANCE_DEPARTMENT):
+        if can_record_subsidy_payments(user):
             context["contribution_form"] = FiscalContributionForm()
             context["payment_form"] = PaymentForm(initial={"paid_on": selectors.today()})
     return render(request, "applications/application_detail.html", context)
@@ -258,7 +261,8 @@ def _labelled(category, facts: dict) -> list[tuple[str, str]]:
     return rows
 
 
-def _done(request, application, call, success: str):
+def run_and_report(request, application, call, success: str):
+    """Run one service call; its refusal or ``success`` becomes a message on the application page."""
     try:
         call()
     except ValidationError as error:
@@ -268,7 +272,7 @@ def _done(request, application, call, success: str):
     return redirect("applications:application_detail", pk=application.pk)
 
 
-def _invalid(request, application, form):
+def report_invalid(request, application, form):
     messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect("applications:application_detail", pk=application.pk)
 
@@ -281,8 +285,8 @@ def evidence_upload(request, pk: int):
         raise Http404
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _invalid(request, application, form)
-    return _done(
+        return report_invalid(request, application, form)
+    return run_and_report(
         request,
         application,
         lambda: document_store(
@@ -301,7 +305,7 @@ def evidence_upload(request, pk: int):
 def round_list(request):
     if not roles_of(request.user):
         raise Http404
-    can_manage = has_role(request.user, Role.DEPARTMENT_OFFICER)
+    can_manage = can_manage_applications(request.user)
     rounds = list(selectors.round_list())
     if can_manage:
         counts = selectors.round_status_counts(r.pk for r in rounds)
@@ -324,7 +328,7 @@ def round_list(request):
 @require_POST
 def round_notice_publish(request, pk: int):
     subsidy_round = get_round_for_user_or_404(request.user, pk)
-    if not has_role(request.user, Role.DEPARTMENT_OFFICER):
+    if not can_manage_applications(request.user):
         raise Http404
     try:
         notice = services.round_notice_publish(actor=request.user, subsidy_round=subsidy_round)

@@ -98,6 +98,20 @@ def can_city_review(user, application) -> bool:
     return is_city_reviewer(user) and application.county.parent_id == _org(user).region_id
 
 
+def can_manage_applications(user) -> bool:
+    """The Department officer: expert review of large applications, round notices."""
+    return has_role(user, Role.DEPARTMENT_OFFICER)
+
+
+def can_approve_applications(user) -> bool:
+    return has_role(user, Role.DEPARTMENT_LEADER)
+
+
+def can_record_subsidy_payments(user) -> bool:
+    """The Finance Department: fiscal contributions and yearly payments."""
+    return has_role(user, Role.FINANCE_DEPARTMENT)
+
+
 def can_apply(user) -> bool:
     return is_enterprise_user(user)
 

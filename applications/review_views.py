@@ -6,11 +6,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import has_role
-from accounts.roles import Role
-
 from . import selectors, services
-from .case_views import _done, _invalid
+from .case_views import report_invalid, run_and_report
 from .forms import (
     ApprovalForm,
     CityReviewForm,
@@ -23,8 +20,11 @@ from .forms import (
     PaymentForm,
 )
 from .permissions import (
+    can_approve_applications,
     can_city_review,
     can_county_review,
+    can_manage_applications,
+    can_record_subsidy_payments,
     get_application_for_user_or_404,
 )
 
@@ -40,11 +40,11 @@ def county_review(request, pk: int):
     rule_rows = selectors.rules_on(category, selectors.today()) or selectors.latest_rules(category)
     facts_form = FactsForm(request.POST, prefix="recognised", category=category, rule_rows=rule_rows)
     if not form.is_valid():
-        return _invalid(request, application, form)
+        return report_invalid(request, application, form)
     passed = form.cleaned_data["decision"] == "pass"
     if passed and not facts_form.is_valid():
-        return _invalid(request, application, facts_form)
-    return _done(
+        return report_invalid(request, application, facts_form)
+    return run_and_report(
         request,
         application,
         lambda: services.county_review(
@@ -67,8 +67,8 @@ def city_review(request, pk: int):
         raise Http404
     form = CityReviewForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, application, form)
-    return _done(
+        return report_invalid(request, application, form)
+    return run_and_report(
         request,
         application,
         lambda: services.city_review(
@@ -86,12 +86,12 @@ def city_review(request, pk: int):
 @require_POST
 def expert_review(request, pk: int):
     application = get_application_for_user_or_404(request.user, pk)
-    if not has_role(request.user, Role.DEPARTMENT_OFFICER):
+    if not can_manage_applications(request.user):
         raise Http404
     form = ExpertConclusionForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, application, form)
-    return _done(
+        return report_invalid(request, application, form)
+    return run_and_report(
         request,
         application,
         lambda: services.expert_review_conclude(
@@ -108,14 +108,14 @@ def expert_review(request, pk: int):
 @require_POST
 def expert_assign(request, pk: int):
     application = get_application_for_user_or_404(request.user, pk)
-    if not has_role(request.user, Role.DEPARTMENT_OFFICER):
+    if not can_manage_applications(request.user):
         raise Http404
     experts = selectors.experts_for_assignment(application)
     form = ExpertAssignForm(request.POST, experts=experts)
     if not form.is_valid():
-        return _invalid(request, application, form)
+        return report_invalid(request, application, form)
     expert = next(e for e, _reasons in experts if e.pk == form.cleaned_data["expert"])
-    return _done(
+    return run_and_report(
         request,
         application,
         lambda: services.expert_assign(actor=request.user, application=application, expert=expert),
@@ -135,8 +135,8 @@ def expert_opinion(request, pk: int):
         raise Http404
     form = ExpertOpinionForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, application, form)
-    return _done(
+        return report_invalid(request, application, form)
+    return run_and_report(
         request,
         application,
         lambda: services.expert_review_submit(
@@ -154,12 +154,12 @@ def expert_opinion(request, pk: int):
 @require_POST
 def approve(request, pk: int):
     application = get_application_for_user_or_404(request.user, pk)
-    if not has_role(request.user, Role.DEPARTMENT_LEADER):
+    if not can_approve_applications(request.user):
         raise Http404
     form = ApprovalForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, application, form)
-    return _done(
+        return report_invalid(request, application, form)
+    return run_and_report(
         request,
         application,
         lambda: services.application_approve(
@@ -177,12 +177,12 @@ def approve(request, pk: int):
 @require_POST
 def contribution_record(request, pk: int):
     application = get_application_for_user_or_404(request.user, pk)
-    if not has_role(request.user, Role.FINANCE_DEPARTMENT):
+    if not can_record_subsidy_payments(request.user):
         raise Http404
     form = FiscalContributionForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, application, form)
-    return _done(
+        return report_invalid(request, application, form)
+    return run_and_report(
         request,
         application,
         lambda: services.fiscal_contribution_record(
@@ -199,15 +199,15 @@ def contribution_record(request, pk: int):
 @require_POST
 def payment_record(request, pk: int, year: int):
     application = get_application_for_user_or_404(request.user, pk)
-    if not has_role(request.user, Role.FINANCE_DEPARTMENT):
+    if not can_record_subsidy_payments(request.user):
         raise Http404
     payment = next((p for p in application.payments.all() if p.year == year), None)
     if payment is None:
         raise Http404
     form = PaymentForm(request.POST)
     if not form.is_valid():
-        return _invalid(request, application, form)
-    return _done(
+        return report_invalid(request, application, form)
+    return run_and_report(
         request,
         application,
         lambda: services.payment_record(
