@@ -9,6 +9,7 @@ from .approvals import (
     SelectionEntry,
 )
 from .calls import PilotCall, ScoreCriterion
+from .changes import PlanChange
 from .plans import (
     FundLine,
     IndustryChain,
@@ -37,6 +38,7 @@ __all__ = [
     "PilotPlan",
     "PilotPlanGroupObjectPermission",
     "PilotPlanUserObjectPermission",
+    "PlanChange",
     "PlanEnterprise",
     "PlanVersion",
     "ScoreCriterion",
