@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -174,6 +175,11 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Deadlines are enforced at submission time; this records the closing (and its audit event) promptly.
     "close-due-calls": {"task": "pilots.tasks.close_due_calls_task", "schedule": 60.0},
+    # Daily (Beijing time): missing self-assessments scheduled, then the 14- and 3-day report reminders.
+    "send-report-reminders": {
+        "task": "evaluation.tasks.send_report_reminders_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

@@ -57,8 +57,16 @@ site = PortalSite(
             icon="rate_review",
             app_name="evaluation",
             urlpatterns=evaluation_urls,
+            # The bureaus (and their finance bureaus) fill and read the reports of their approved pilots here.
             permission=for_roles(
-                Role.AGENCY_COORDINATOR, Role.EXPERT, Role.DEPARTMENT_OFFICER, Role.DEPARTMENT_LEADER, Role.AUDITOR
+                Role.AGENCY_COORDINATOR,
+                Role.EXPERT,
+                Role.DEPARTMENT_OFFICER,
+                Role.DEPARTMENT_LEADER,
+                Role.AUDITOR,
+                Role.APPLICANT,
+                Role.COSIGNER,
+                Role.FINANCE_DEPARTMENT,
             ),
             menu_template_name="includes/menu_evaluation.html",
         ),

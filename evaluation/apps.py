@@ -20,3 +20,16 @@ class EvaluationConfig(AppConfig):
 
         # The preliminary list (pilots) is drawn from this ranking; pilots never imports evaluation.
         register_review(ranking=ranked_plans, suggestions=revision_suggestions)
+
+        from pilots.models import PilotPlan
+        from pilots.signals import plan_status_changed
+
+        from .permissions_reports import can_view_report
+        from .services.report_schedule import schedule_on_approval
+
+        # A report's evidence is readable by whoever may read the report.
+        register_owner_check("evaluation.Report", can_view_report)
+        # Approving a plan schedules its yearly self-assessments, in the approving transaction.
+        plan_status_changed.connect(
+            schedule_on_approval, sender=PilotPlan, dispatch_uid="evaluation.schedule_self_assessments"
+        )

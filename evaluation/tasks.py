@@ -8,3 +8,13 @@ def render_ranking_report_pdf(self, report_id: int) -> int | None:
 
     document = render_ranking_report_pdf_now(report_id)
     return document.pk if document else None
+
+
+@shared_task
+def send_report_reminders_task() -> int:
+    """The daily job of the reports: schedule missing self-assessments, then send the 14- and 3-day
+    reminders (each once per report). Returns how many reminders went out."""
+    from .services.report_schedule import report_reminders_send, self_assessments_ensure
+
+    self_assessments_ensure()
+    return len(report_reminders_send())

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .urls_reports import urlpatterns as report_urlpatterns
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -26,3 +27,5 @@ urlpatterns = [
     path("assignments/<int:pk>/declare/", views.assignment_declare, name="assignment_declare"),
     path("assignments/<int:pk>/decline/", views.assignment_decline, name="assignment_decline"),
 ]
+# the reports of approved pilots: self-assessments, evaluation and rectification reports
+urlpatterns += report_urlpatterns

@@ -58,6 +58,8 @@ def _add_errors(form, error: ValidationError) -> None:
 def index(request):
     if has_role(request.user, Role.EXPERT) and not (is_coordinator(request.user) or is_department_reader(request.user)):
         return redirect("evaluation:my_assignments")
+    if not (is_coordinator(request.user) or is_department_reader(request.user)):
+        return redirect("evaluation:report_list")  # the bureaus and the Finance Department: the reports
     return redirect("evaluation:call_list")
 
 

@@ -11,13 +11,15 @@ from pilots.models import PilotCall, PilotPlan
 from ..models import Assignment
 from ..permissions import agency_of, is_coordinator, review_of
 from .pool import review_calls
+from .reports import report_inbox_items
 from .reviews import OPEN, PlanReview, expert_assignments, load_plan_reviews, ranking_problems
 
 
 def inbox_items(user) -> list[InboxItem]:
     """What waits for the user in the expert review: an expert's pending and scoring assignments; a
-    coordinator's calls to start, plans to (re)assign, spreads to note and rankings to submit."""
-    items = []
+    coordinator's calls to start, plans to (re)assign, spreads to note and rankings to submit. After
+    approval: the bureau's reports to fill, the officer's self-assessments to check (selectors/reports.py)."""
+    items = report_inbox_items(user)
     if has_role(user, Role.EXPERT):
         items += _expert_items(user)
     if is_coordinator(user):
