@@ -14,6 +14,11 @@ class PilotsConfig(AppConfig):
         # Files of a plan (stamped PDF, evidence, version PDFs, the approval) follow the plan's own check.
         register_owner_check("pilots.PilotPlan", can_view_plan)
 
+        from .selectors_changes import can_view_change
+
+        # Evidence of a plan change: whoever may see the change.
+        register_owner_check("pilots.PlanChange", can_view_change)
+
         from notices.services import register_finalise_hook
 
         from .services.selection import apply_final_list

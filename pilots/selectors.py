@@ -158,7 +158,9 @@ def inbox_items(user) -> list[InboxItem]:
             else:
                 url = reverse("pilots:selection", kwargs={"call_pk": waiting.call.pk})
         items.append(InboxItem(title=str(titles[waiting.kind]), subject=subject, created=waiting.since, url=url))
-    return items
+    from .selectors_changes import change_inbox_items
+
+    return items + change_inbox_items(user)
 
 
 def plan_field_history(plan: PilotPlan) -> list[dict]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calls, money, plans, selection
+from .views import calls, changes, money, plans, selection
 
 urlpatterns = [
     path("", plans.plan_index, name="index"),
@@ -25,6 +25,16 @@ urlpatterns = [
     path("plans/<int:pk>/attachments/", plans.attachments, name="attachments"),
     path("plans/<int:pk>/versions/<int:number>/", plans.version_view, name="version_detail"),
     path("plans/<int:pk>/history/", plans.field_history, name="field_history"),
+    # Versions and changes of an approved plan.
+    path("plans/<int:pk>/versions/", changes.versions, name="versions"),
+    path("plans/<int:pk>/versions/compare/", changes.version_compare, name="version_compare"),
+    path("plans/<int:pk>/changes/new/", changes.change_new, name="change_new"),
+    path("plans/<int:pk>/changes/<int:number>/", changes.change_detail, name="change_detail"),
+    path("plans/<int:pk>/changes/<int:number>/edit/", changes.change_edit, name="change_edit"),
+    path("plans/<int:pk>/changes/<int:number>/submit/", changes.change_submit, name="change_submit"),
+    path("plans/<int:pk>/changes/<int:number>/withdraw/", changes.change_withdraw, name="change_withdraw"),
+    path("plans/<int:pk>/changes/<int:number>/review/", changes.change_review, name="change_review"),
+    path("plans/<int:pk>/changes/<int:number>/decide/", changes.change_decide, name="change_decide"),
     # The preliminary list, its notice and the final list; the subsidy in instalments.
     path("calls/<int:call_pk>/selection/", selection.selection_page, name="selection"),
     path("calls/<int:call_pk>/selection/finalise/", selection.selection_finalise, name="selection_finalise"),

@@ -2,6 +2,16 @@
 
 from .approvals import approval_approve, approval_draft, approval_return, render_approval_pdf_now
 from .calls import call_close, call_create, call_open, call_update, close_due_calls, target_template_copy
+from .changes import (
+    change_approve,
+    change_evidence_attach,
+    change_forward,
+    change_reject,
+    change_return,
+    change_save_draft,
+    change_submit,
+    change_withdraw,
+)
 from .payments import instalment_make_due, payment_record
 from .plans import (
     EnterpriseRow,
@@ -43,6 +53,14 @@ __all__ = [
     "call_open",
     "call_update",
     "chain_delete",
+    "change_approve",
+    "change_evidence_attach",
+    "change_forward",
+    "change_reject",
+    "change_return",
+    "change_save_draft",
+    "change_submit",
+    "change_withdraw",
     "chain_save",
     "close_due_calls",
     "enterprise_delete",

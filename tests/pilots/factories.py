@@ -393,3 +393,37 @@ def fill_plan_ready_to_submit(plan: PilotPlan, actor, enterprises: int = 120, *,
         services.plan_cosign(actor=cosigner or cosigner_of(plan), plan=plan, comment="经审核，资金计划合理，同意会签。")
     plan.refresh_from_db()
     return plan
+
+
+# --- after the selection: approved plans ----------------------------------------------------------------
+
+APPROVED_AMOUNT = Decimal("8000000.00")  # below the factory fund plan's request (11,600,000.00)
+
+
+def approve_plan(plan: PilotPlan, *, amount: Decimal = APPROVED_AMOUNT, officer=None, leader=None) -> PilotPlan:
+    """Take a submitted plan to APPROVED as the review, the list and the approval would: SELECTED through
+    ``move_plan`` (the expert review and the notice are simulated), the officer's draft, the leader's approval
+    (number, instalments, first one due)."""
+    from django.db import transaction
+
+    from pilots.services.plans import lock_plan
+    from tests.factories import DepartmentLeaderFactory
+
+    with transaction.atomic():
+        services.move_plan(lock_plan(plan), actor=None, action="test.select", to=PilotPlan.Status.SELECTED)
+    approval = services.approval_draft(
+        actor=officer or make_department_officer(),
+        plan=plan,
+        approved_amount=amount,
+        conditions="专款专用。",
+        revision_requests="",
+    )
+    services.approval_approve(actor=leader or DepartmentLeaderFactory(), approval=approval)
+    plan.refresh_from_db()
+    return plan
+
+
+def approved_plan(*, enterprises: int = 10, amount: Decimal = APPROVED_AMOUNT, **kwargs) -> PilotPlan:
+    """A filled plan of a fresh league/city, submitted (version 1) and approved for ``amount`` yuan."""
+    plan = PilotPlanFactory(state="submitted", state__enterprises=enterprises, **kwargs)
+    return approve_plan(plan, amount=amount)
