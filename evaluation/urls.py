@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_progress
 from .urls_reports import urlpatterns as report_urlpatterns
 
 urlpatterns = [
@@ -26,6 +26,11 @@ urlpatterns = [
     path("assignments/<int:pk>/", views.assignment_detail, name="assignment_detail"),
     path("assignments/<int:pk>/declare/", views.assignment_declare, name="assignment_declare"),
     path("assignments/<int:pk>/decline/", views.assignment_decline, name="assignment_decline"),
+    # approved pilots: progress against targets, the call's overview and its Excel export
+    path("pilots/", views_progress.pilot_calls, name="pilot_calls"),
+    path("pilots/<int:pk>/", views_progress.pilot_detail, name="pilot_detail"),
+    path("calls/<int:pk>/pilots/", views_progress.call_pilots, name="call_pilots"),
+    path("calls/<int:pk>/pilots/export/", views_progress.call_pilots_export, name="call_pilots_export"),
 ]
 # the reports of approved pilots: self-assessments, evaluation and rectification reports
 urlpatterns += report_urlpatterns
