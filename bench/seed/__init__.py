@@ -77,6 +77,10 @@ def seed(scale: Scale, *, seed_value: int = 7, log=print) -> dict:
     if PilotCall.objects.filter(title__contains=MARKER).exists():
         raise RuntimeError("this database holds a bench data set already: seed an empty, migrated database")
     rng = random.Random(seed_value)
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # a crash loses the last commits, never consistency: fine for a seed
+        cursor.execute("SET synchronous_commit TO off")
     writer = AuditWriter()
     timings = {}
     started = time.monotonic()
@@ -109,7 +113,8 @@ def seed(scale: Scale, *, seed_value: int = 7, log=print) -> dict:
                 rng=rng,
             )
         step("plans")
-        review.seed_review(calls, people.users)
+        with transaction.atomic():
+            review.seed_review(calls, people.users, writer)
         step("review")
         with transaction.atomic():
             rounds = subsidies.bench_rounds(years=years, people=people, officer=people.users["dept"], writer=writer)

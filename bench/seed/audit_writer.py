@@ -52,12 +52,14 @@ class Event:
     request_id: str = ""
 
 
+ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
 def _copy_text(value) -> str:
     """One field in COPY's text format."""
     if value is None:
         return r"\N"
-    text = value if isinstance(value, str) else str(value)
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value.translate(ESCAPES) if isinstance(value, str) else str(value)
 
 
 class AuditWriter:

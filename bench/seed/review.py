@@ -7,58 +7,117 @@ These few hundred service calls are dated at seeding time; everything before the
 from datetime import timedelta
 from decimal import Decimal
 
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from evaluation import selectors as review_selectors
 from evaluation import services as review_services
-from evaluation.models import Assignment
+from evaluation.models import Assignment, CriterionScore
+from evaluation.services.assignments import GRANT_REASON
 from notices.models import PublicNotice
 from pilots import services as pilot_services
-from pilots.models import Instalment, PilotCall, PilotPlan
+from pilots.models import Instalment, PilotCall, PilotPlan, PilotPlanUserObjectPermission
 from pilots.selectors_money import ranked_plans
 from pilots.services.selection import default_selection
 from workflows import services as flow_services
 from workflows.flows import PilotPlanFlow
 
+from .audit_writer import AuditWriter, Event
+
 COMMENT = "符合要求。"
 
 
-def _scorecard(criteria, share: Decimal, complete: bool = True):
-    scores = {c.pk: ((c.max_points * share * 2).to_integral_value() / 2, COMMENT) for c in criteria}
-    if not complete:
-        return review_services.ScorecardInput(scores=dict(list(scores.items())[: len(scores) // 2]))
-    return review_services.ScorecardInput(
-        scores=scores,
-        overall_opinion="方案目标明确，措施可行。",
-        revision_suggestions="建议细化分年度资金安排，明确改造企业清单的遴选标准。",
-        recommendation=Assignment.Recommendation.WITH_REVISIONS,
-    )
-
-
-def run_review(call: PilotCall, coordinator, *, finish: bool) -> None:
-    """Start the review and assign the suggested experts. ``finish``: every expert declares and submits
-    (scores by region, so the ranking is stable); otherwise a third submit, a third score, a third wait."""
+def run_review(call: PilotCall, coordinator, *, finish: bool, writer: AuditWriter) -> None:
+    """Start the review (service) and give each plan the experts the matching suggests, in bulk: the
+    assignments, their declarations (with the plan grant an expert gets then), scores and submissions.
+    ``finish``: every expert submitted (scores by region, so the ranking is stable); otherwise a third
+    submitted, a third scoring with half a scorecard, a third waiting for the declaration."""
     review_services.review_start(actor=coordinator, call=call)
     proposals = review_selectors.review_suggestions(coordinator, review_selectors.call_plan_reviews(call))
-    pairs = [(proposal.plan.pk, candidate.expert.pk) for proposal in proposals for candidate in proposal.chosen]
-    assignments = review_services.assignments_create_many(actor=coordinator, call=call, pairs=pairs)
+    pairs = [(proposal.plan, candidate.expert) for proposal in proposals for candidate in proposal.chosen]
     criteria = list(call.criteria.order_by("order"))
-    positions = {plan_id: index for index, plan_id in enumerate(sorted({a.plan_id for a in assignments}))}
-    for number, assignment in enumerate(assignments):
+    positions = {plan.pk: index for index, plan in enumerate(sorted({plan for plan, _ in pairs}, key=lambda p: p.pk))}
+    now = timezone.now()
+    assignments, stages = [], {}
+    for number, (plan, expert) in enumerate(pairs):
         stage = 2 if finish else number % 3  # 0 pending, 1 scoring with a draft, 2 submitted
+        share = Decimal("0.92") - Decimal("0.03") * positions[plan.pk]
+        assignment = Assignment(
+            plan=plan,
+            expert=expert,
+            assigned_by=coordinator,
+            assigned_at=now,
+            status=[Assignment.Status.PENDING, Assignment.Status.SCORING, Assignment.Status.SUBMITTED][stage],
+            declared_at=now if stage else None,
+            submitted_at=now if stage == 2 else None,
+        )
+        if stage == 2:
+            assignment.overall_opinion = "方案目标明确，措施可行。"
+            assignment.revision_suggestions = "建议细化分年度资金安排，明确改造企业清单的遴选标准。"
+            assignment.recommendation = Assignment.Recommendation.WITH_REVISIONS
+        assignments.append(assignment)
+        stages[id(assignment)] = (stage, share)
+    assignments = Assignment.objects.bulk_create(assignments)
+    scores, grants = [], []
+    permission = Permission.objects.get(content_type__app_label="pilots", codename="view_pilotplan")
+    for assignment in assignments:
+        stage, share = stages[id(assignment)]
         if stage == 0:
             continue
+        grants.append(
+            PilotPlanUserObjectPermission(
+                user=assignment.expert.user, permission=permission, content_object=assignment.plan
+            )
+        )
+        for criterion in criteria[: None if stage == 2 else len(criteria) // 2]:
+            score = (criterion.max_points * share * 2).to_integral_value() / 2
+            scores.append(CriterionScore(assignment=assignment, criterion=criterion, score=score, comment=COMMENT))
+    CriterionScore.objects.bulk_create(scores)
+    PilotPlanUserObjectPermission.objects.bulk_create(grants)
+    totals = {}
+    for row in scores:
+        totals[row.assignment_id] = totals.get(row.assignment_id, Decimal(0)) + row.score
+
+    def assignment_events(assignment):
+        stage, _share = stages[id(assignment)]
         expert = assignment.expert.user
-        review_services.assignment_declare_no_conflict(actor=expert, assignment=assignment, confirmed=True)
-        share = Decimal("0.92") - Decimal("0.03") * positions[assignment.plan_id]
+        mine = {"actor_id": expert.pk, "actor_username": expert.username}
+        yield Event(
+            now,
+            "assignment.create",
+            assignment.pk,
+            str(assignment),
+            {"status": [None, "pending"], "plan": assignment.plan.title, "expert": assignment.expert.full_name},
+            actor_id=coordinator.pk,
+            actor_username=coordinator.username,
+        )
+        if stage >= 1:
+            yield Event(
+                now, "assignment.declare", assignment.pk, str(assignment), {"status": ["pending", "scoring"]}, **mine
+            )
         if stage == 1:
-            review_services.scorecard_save_draft(
-                actor=expert, assignment=assignment, scorecard=_scorecard(criteria, share, complete=False)
+            yield Event(
+                now, "assignment.save_draft", assignment.pk, str(assignment), {"scores": len(criteria) // 2}, **mine
             )
-        else:
-            review_services.assignment_submit(
-                actor=expert, assignment=assignment, scorecard=_scorecard(criteria, share)
-            )
+        if stage == 2:
+            changes = {"status": ["scoring", "submitted"], "total": str(totals[assignment.pk])}
+            yield Event(now, "assignment.submit", assignment.pk, str(assignment), changes, **mine)
+
+    def grant_events(plan):
+        for grant in grants:
+            if grant.content_object_id == plan.pk:
+                yield Event(
+                    now,
+                    "plan.grant_view",
+                    plan.pk,
+                    plan.title,
+                    {"user": grant.user.username, "reason": GRANT_REASON},
+                    actor_id=grant.user.pk,
+                    actor_username=grant.user.username,
+                )
+
+    writer.write("evaluation.assignment", assignments, assignment_events)
+    writer.write("pilots.pilotplan", list({a.plan.pk: a.plan for a in assignments}.values()), grant_events)
 
 
 def publish_list(call: PilotCall, users) -> PublicNotice:
@@ -104,15 +163,15 @@ def approve(plan: PilotPlan, users, *, issue: bool) -> None:
     )
 
 
-def seed_review(calls: list[PilotCall], users) -> None:
+def seed_review(calls: list[PilotCall], users, writer: AuditWriter) -> None:
     """The closed calls, oldest first: the two oldest final (approved, selected, not selected; the first
     instalments paid), then one in public notice, then one in expert review. The open call stays open."""
     closed = [call for call in calls if call.status == PilotCall.Status.CLOSED]
     coordinator = users["agency"]
     *listed, in_review = closed
     for call in listed:
-        run_review(call, coordinator, finish=True)
-    run_review(in_review, coordinator, finish=False)
+        run_review(call, coordinator, finish=True, writer=writer)
+    run_review(in_review, coordinator, finish=False, writer=writer)
     notices = [publish_list(call, users) for call in listed]
     final = list(zip(listed, notices, strict=True))[: max(0, len(listed) - 1)]
     for position, (call, notice) in enumerate(final):
