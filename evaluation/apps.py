@@ -21,6 +21,13 @@ class EvaluationConfig(AppConfig):
         # The preliminary list (pilots) is drawn from this ranking; pilots never imports evaluation.
         register_review(ranking=ranked_plans, suggestions=revision_suggestions)
 
+        from pilots.selectors_money import register_evaluation
+
+        from .selectors.evaluations import failed_evaluation_id
+
+        # A clawback (pilots) rests on an evaluation confirmed not met after rectification.
+        register_evaluation(failed=failed_evaluation_id)
+
         from pilots.models import PilotPlan
         from pilots.signals import plan_status_changed
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views, views_progress
+from .urls_evaluations import urlpatterns as evaluation_urlpatterns
 from .urls_reports import urlpatterns as report_urlpatterns
 
 urlpatterns = [
@@ -34,3 +35,5 @@ urlpatterns = [
 ]
 # the reports of approved pilots: self-assessments, evaluation and rectification reports
 urlpatterns += report_urlpatterns
+# the mid-term and final evaluations of approved pilots, their rectification
+urlpatterns += evaluation_urlpatterns

@@ -142,6 +142,7 @@ def inbox_items(user) -> list[InboxItem]:
         "propose": _("拟定初步名单"),
         "publish": _("发布初步名单公示"),
         "pay": _("拨付试点奖补资金"),
+        "recover": _("登记收回专项资金"),
     }
     items = []
     for waiting in waiting_for(user):
@@ -151,6 +152,11 @@ def inbox_items(user) -> list[InboxItem]:
             amount = format_money(instalment.amount)
             subject = f"{plan.region.name} · {plan.title} · {instalment.get_stage_display()} {amount}元"
             url = reverse("pilots:payment_record", kwargs={"pk": instalment.pk})
+        elif waiting.kind == "recover":
+            clawback = waiting.clawback
+            plan = clawback.plan
+            subject = f"{plan.region.name} · {plan.title} · {format_money(clawback.amount)}元"
+            url = reverse("pilots:clawback_record", kwargs={"pk": clawback.pk})
         else:
             subject = waiting.call.title
             if waiting.kind == "decide_selection":

@@ -10,13 +10,24 @@ from decimal import Decimal
 from typing import Protocol
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import DecimalField, Exists, OuterRef, Prefetch, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.permissions import has_role, is_province_wide_reader
 from accounts.roles import Role
 
-from .models import Approval, Instalment, Payment, PilotCall, PilotPlan, Selection, SelectionEntry
+from .models import (
+    Acceptance,
+    Approval,
+    Clawback,
+    Instalment,
+    Payment,
+    PilotCall,
+    PilotPlan,
+    Selection,
+    SelectionEntry,
+)
 
 # --- access checks ------------------------------------------------------------------------------------
 
@@ -63,6 +74,24 @@ def can_view_payments_list(user) -> bool:
     return is_province_wide_reader(user)
 
 
+def can_decide_clawback(user, plan: PilotPlan | None = None) -> bool:
+    """Decide to claw funds back (收回专项资金) from a pilot still not met after rectification: the leader."""
+    allowed = has_role(user, Role.DEPARTMENT_LEADER)
+    return allowed and (plan is None or plan.status == PilotPlan.Status.APPROVED)
+
+
+def can_record_clawback(user, clawback: Clawback | None = None) -> bool:
+    """Record that decided funds were recovered: the Finance Department."""
+    allowed = has_role(user, Role.FINANCE_DEPARTMENT)
+    return allowed and (clawback is None or clawback.status == Clawback.Status.DECIDED)
+
+
+def can_record_acceptance(user, plan: PilotPlan | None = None) -> bool:
+    """Record the acceptance (验收) of a pilot whose final evaluation was met: the officer."""
+    allowed = has_role(user, Role.DEPARTMENT_OFFICER)
+    return allowed and (plan is None or plan.phase == PilotPlan.Phase.AWAITING_ACCEPTANCE)
+
+
 # --- the preliminary list ------------------------------------------------------------------------------
 
 
@@ -82,6 +111,21 @@ _review = {"ranking": None, "suggestions": None}
 
 def register_review(*, ranking, suggestions) -> None:
     _review.update(ranking=ranking, suggestions=suggestions)
+
+
+# The evaluation (mid-term and final) registers how to find the evaluation a clawback rests on: the one
+# confirmed not met after rectification (``plan -> evaluation id or None``). Registered in
+# evaluation's AppConfig.ready(), like the ranking above.
+_evaluation = {"failed": None}
+
+
+def register_evaluation(*, failed) -> None:
+    _evaluation.update(failed=failed)
+
+
+def failed_evaluation_id(plan: PilotPlan) -> int | None:
+    """The evaluation of ``plan`` confirmed not met after rectification, or None."""
+    return _evaluation["failed"](plan) if _evaluation["failed"] else None
 
 
 def ranked_plans(call: PilotCall) -> list[RankedPlan]:
@@ -174,6 +218,144 @@ def get_instalment_for_user_or_404(user, pk) -> Instalment:
     return instalment
 
 
+# --- money of a pilot: approved, paid, clawed back, remaining ------------------------------------------
+
+MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Money:
+    """A pilot's money in yuan. ``clawed_back`` counts every decided clawback (recovered or not): a decided
+    clawback counts against the approved amount at once."""
+
+    approved: Decimal
+    paid: Decimal
+    clawed_back: Decimal
+    recovered: Decimal
+
+    @property
+    def payable(self) -> Decimal:
+        """The most that may ever be paid in total now: approved less clawed back."""
+        return max(self.approved - self.clawed_back, ZERO)
+
+    @property
+    def remaining(self) -> Decimal:
+        """What may still be paid: approved less clawed back less paid (never below 0)."""
+        return max(self.approved - self.clawed_back - self.paid, ZERO)
+
+    @property
+    def max_clawback(self) -> Decimal:
+        """The most a new clawback may take: paid less already clawed back."""
+        return max(self.paid - self.clawed_back, ZERO)
+
+    @property
+    def awaiting_recovery(self) -> Decimal:
+        return self.clawed_back - self.recovered
+
+
+def _sum_of(model, *, plan_field: str, amount: str = "amount", **filters) -> Coalesce:
+    rows = (
+        model.objects.filter(**{plan_field: OuterRef("pk")}, **filters)
+        .order_by()
+        .values(plan_field)
+        .annotate(total=Sum(amount))
+        .values("total")
+    )
+    return Coalesce(Subquery(rows, output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD)
+
+
+def with_money(plans: QuerySet[PilotPlan]) -> QuerySet[PilotPlan]:
+    """Annotate each plan with ``money_approved``, ``money_paid``, ``money_clawed_back`` and
+    ``money_recovered`` (subqueries: still one query for the whole list)."""
+    return plans.annotate(
+        money_approved=_sum_of(Approval, plan_field="plan", amount="approved_amount", status=Approval.Status.APPROVED),
+        money_paid=_sum_of(Payment, plan_field="instalment__plan"),
+        money_clawed_back=_sum_of(Clawback, plan_field="plan"),
+        money_recovered=_sum_of(Clawback, plan_field="plan", status=Clawback.Status.RECOVERED),
+    )
+
+
+def money_of(plan: PilotPlan) -> Money:
+    """The money of a plan annotated by ``with_money``."""
+    return Money(
+        approved=plan.money_approved,
+        paid=plan.money_paid,
+        clawed_back=plan.money_clawed_back,
+        recovered=plan.money_recovered,
+    )
+
+
+def plan_money(plan: PilotPlan) -> Money:
+    """The money of one plan, in one query."""
+    return money_of(with_money(PilotPlan.objects.filter(pk=plan.pk)).get())
+
+
+def paid_total(plan_id: int) -> Decimal:
+    """Paid so far (for the services, under the approval's lock)."""
+    return Payment.objects.filter(instalment__plan_id=plan_id).aggregate(total=Sum("amount"))["total"] or ZERO
+
+
+def clawed_back_total(plan_id: int) -> Decimal:
+    """Every decided clawback, recovered or not (for the services, under the approval's lock)."""
+    return Clawback.objects.filter(plan_id=plan_id).aggregate(total=Sum("amount"))["total"] or ZERO
+
+
+# --- clawbacks and acceptance ---------------------------------------------------------------------------
+
+
+def clawbacks_to_record() -> QuerySet[Clawback]:
+    """Decided clawbacks waiting for the Finance Department, oldest first: one query."""
+    return (
+        Clawback.objects.filter(status=Clawback.Status.DECIDED)
+        .select_related("plan__region", "plan__approval", "decided_by")
+        .order_by("decided_at", "pk")
+    )
+
+
+def recent_recoveries(limit: int = 50) -> QuerySet[Clawback]:
+    return (
+        Clawback.objects.filter(status=Clawback.Status.RECOVERED)
+        .select_related("plan__region", "plan__approval", "recorded_by")
+        .order_by("-recorded_at", "-pk")[:limit]
+    )
+
+
+def plan_clawbacks(plan: PilotPlan) -> list[Clawback]:
+    return list(
+        Clawback.objects.filter(plan=plan).select_related("decided_by", "recorded_by").order_by("decided_at", "pk")
+    )
+
+
+def plan_acceptance(plan: PilotPlan) -> Acceptance | None:
+    return Acceptance.objects.select_related("accepted_by").filter(plan=plan).first()
+
+
+def get_clawback_for_user_or_404(user, pk) -> Clawback:
+    clawback = (
+        Clawback.objects.select_related("plan__region", "plan__call", "plan__approval", "decided_by", "recorded_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if clawback is None or not can_view_payments_list(user):
+        raise Http404
+    return clawback
+
+
+def get_approved_plan_for_user_or_404(user, pk) -> PilotPlan:
+    """An approved pilot for the Department's and the Finance Department's money pages (the bureaus see
+    their money on the plan page)."""
+    plan = (
+        with_money(PilotPlan.objects.filter(status=PilotPlan.Status.APPROVED))
+        .select_related("region", "call", "approval")
+        .filter(pk=pk)
+        .first()
+    )
+    if plan is None or not can_view_payments_list(user):
+        raise Http404
+    return plan
+
+
 # --- the inbox ------------------------------------------------------------------------------------------
 
 
@@ -185,6 +367,7 @@ class Waiting:
     call: PilotCall | None = None
     selection: Selection | None = None
     instalment: Instalment | None = None
+    clawback: Clawback | None = None
     since: object = None
 
 
@@ -201,6 +384,8 @@ def waiting_for(user) -> list[Waiting]:
     if has_role(user, Role.FINANCE_DEPARTMENT):
         for instalment in instalments_due():
             waiting.append(Waiting("pay", instalment=instalment, since=instalment.due_since))
+        for clawback in clawbacks_to_record():
+            waiting.append(Waiting("recover", clawback=clawback, since=clawback.decided_at))
     return waiting
 
 

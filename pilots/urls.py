@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calls, changes, money, plans, selection
+from .views import aftercare, calls, changes, money, plans, selection
 
 urlpatterns = [
     path("", plans.plan_index, name="index"),
@@ -42,4 +42,9 @@ urlpatterns = [
     path("selections/<int:pk>/publish/", selection.selection_publish, name="selection_publish"),
     path("instalments/", money.instalment_list, name="instalments"),
     path("instalments/<int:pk>/pay/", money.payment_record, name="payment_record"),
+    # After the evaluations: clawback (leader decides, Finance Department records) and acceptance.
+    path("plans/<int:pk>/clawback/", aftercare.clawback_decide, name="clawback_decide"),
+    path("plans/<int:pk>/acceptance/", aftercare.acceptance_record, name="acceptance_record"),
+    path("clawbacks/", aftercare.clawback_list, name="clawbacks"),
+    path("clawbacks/<int:pk>/record/", aftercare.clawback_record, name="clawback_record"),
 ]

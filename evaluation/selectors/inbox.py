@@ -10,6 +10,7 @@ from pilots.models import PilotCall, PilotPlan
 
 from ..models import Assignment
 from ..permissions import agency_of, is_coordinator, review_of
+from .evaluations import inbox_items as evaluation_inbox_items
 from .pool import review_calls
 from .reports import report_inbox_items
 from .reviews import OPEN, PlanReview, expert_assignments, load_plan_reviews, ranking_problems
@@ -24,6 +25,8 @@ def inbox_items(user) -> list[InboxItem]:
         items += _expert_items(user)
     if is_coordinator(user):
         items += _coordinator_items(user)
+    # Mid-term and final evaluations: rating, rectification, acceptance, decisions, clawbacks.
+    items += evaluation_inbox_items(user)
     return items
 
 

@@ -1,5 +1,6 @@
 """Writes for pilots. Import from here: ``from pilots import services``."""
 
+from .acceptance import acceptance_record
 from .approvals import approval_approve, approval_draft, approval_return, render_approval_pdf_now
 from .calls import call_close, call_create, call_open, call_update, close_due_calls, target_template_copy
 from .changes import (
@@ -12,6 +13,7 @@ from .changes import (
     change_submit,
     change_withdraw,
 )
+from .clawbacks import clawback_decide, clawback_record
 from .payments import instalment_make_due, payment_record
 from .plans import (
     EnterpriseRow,
@@ -45,6 +47,7 @@ from .transitions import (
 
 __all__ = [
     "EnterpriseRow",
+    "acceptance_record",
     "approval_approve",
     "approval_draft",
     "approval_return",
@@ -62,6 +65,8 @@ __all__ = [
     "change_save_draft",
     "change_submit",
     "change_withdraw",
+    "clawback_decide",
+    "clawback_record",
     "close_due_calls",
     "enterprise_delete",
     "enterprises_replace",

@@ -1,8 +1,10 @@
 """The subsidy paid in instalments (分期拨付): the Finance Department records each payment once.
 
-The instalment row is locked while a payment is recorded, and the plan's approval row too (so two
-instalments of one plan are never paid past the approved amount); a payment recorded twice finds the
-instalment paid and is refused, and the one-to-one ``Payment.instalment`` stops it in the database anyway.
+The plan's approval row is locked first, then the instalment row (the approval first, like a clawback, so
+that a payment and a clawback never wait for each other in a circle): two instalments of one plan are never
+paid past the approved amount less what was clawed back, and a clawback sees every payment made before it.
+A payment recorded twice finds the instalment paid and is refused, and the one-to-one
+``Payment.instalment`` stops it in the database anyway.
 """
 
 from datetime import date
@@ -10,7 +12,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from audit.services import record_event
 
 from ..models import Approval, Instalment, Payment
 from ..pdf import format_money
-from ..selectors_money import can_record_payment
+from ..selectors_money import can_record_payment, clawed_back_total, paid_total
 
 CENTS = Decimal("0.01")
 
@@ -48,15 +49,18 @@ def payment_record(*, actor, instalment: Instalment, amount: Decimal, paid_on: d
     """Record the payment of a due instalment; the instalment becomes PAID."""
     if not can_record_payment(actor):
         raise PermissionDenied(_("只有自治区财政厅可以登记拨付。"))
+    plan_id = Instalment.objects.values_list("plan_id", flat=True).get(pk=instalment.pk)
+    approval = Approval.objects.select_for_update(of=("self",)).filter(plan_id=plan_id).first()
     instalment = Instalment.objects.select_for_update(of=("self",)).select_related("plan__region").get(pk=instalment.pk)
     if instalment.status == Instalment.Status.PAID or Payment.objects.filter(instalment=instalment).exists():
         raise ValidationError(_("该期资金已经登记拨付，不能重复登记。"), code="already_paid")
+    if instalment.status == Instalment.Status.CANCELLED:
+        raise ValidationError(_("该试点已决定收回专项资金，该期资金不再拨付。"), code="cancelled")
     if instalment.status != Instalment.Status.DUE:
         raise ValidationError(
             _("该期资金尚未到拨付条件（%(stage)s），不能登记拨付。") % {"stage": instalment.get_stage_display()},
             code="not_due",
         )
-    approval = Approval.objects.select_for_update(of=("self",)).filter(plan_id=instalment.plan_id).first()
     if approval is None or approval.status != Approval.Status.APPROVED:
         raise ValidationError(_("该方案尚未批复，不能拨付。"), code="not_approved")
     amount = _clean_payment_amount(amount, instalment)
@@ -67,13 +71,23 @@ def payment_record(*, actor, instalment: Instalment, amount: Decimal, paid_on: d
             _("拨付日期不能早于批复日期（%(date)s）。") % {"date": approval.issued_on.isoformat()},
             code="before_approval",
         )
-    paid = Payment.objects.filter(instalment__plan_id=instalment.plan_id).aggregate(total=Sum("amount"))["total"]
-    paid = paid or Decimal("0.00")
+    paid = paid_total(instalment.plan_id)
     if paid + amount > approval.approved_amount:
         raise ValidationError(
             _("累计拨付金额（%(total)s元）将超过批复金额（%(approved)s元）。")
             % {"total": format_money(paid + amount), "approved": format_money(approval.approved_amount)},
             code="above_approved",
+        )
+    clawed = clawed_back_total(instalment.plan_id)
+    if clawed and paid + amount > approval.approved_amount - clawed:
+        raise ValidationError(
+            _("累计拨付金额（%(total)s元）将超过批复金额减去已决定收回的金额（%(approved)s − %(clawed)s元）。")
+            % {
+                "total": format_money(paid + amount),
+                "approved": format_money(approval.approved_amount),
+                "clawed": format_money(clawed),
+            },
+            code="above_approved_less_clawed_back",
         )
     voucher_number = voucher_number.strip()
     if not voucher_number:
