@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from pilots.models import PilotPlan
 from pilots.permissions import get_plan_for_user_or_404
+from pilots.selectors_money import can_decide_clawback, can_record_acceptance
 
 from .forms_evaluations import DecisionForm, OpenForm, ProposeForm, RectificationForm
 from .models import Evaluation
@@ -46,7 +47,12 @@ def evaluation_list(request):
     return render(
         request,
         "evaluation/evaluations.html",
-        {"lines": pilot_lines(), "can_run": can_run_evaluation(request.user)},
+        {
+            "lines": pilot_lines(),
+            "can_run": can_run_evaluation(request.user),
+            "can_accept": can_record_acceptance(request.user),
+            "can_claw_back": can_decide_clawback(request.user),
+        },
     )
 
 

@@ -261,6 +261,16 @@ class PilotLine:
             and self.final is None
         )
 
+    @property
+    def awaits_clawback(self) -> bool:
+        """Still not met after rectification, and no clawback decided yet."""
+        failed = any(e is not None and e.status == Evaluation.Status.NOT_MET for e in (self.midterm, self.final))
+        return failed and self.plan.phase in (PilotPlan.Phase.MIDTERM_RECTIFYING, PilotPlan.Phase.FINAL_RECTIFYING)
+
+    @property
+    def awaits_acceptance(self) -> bool:
+        return self.plan.phase == PilotPlan.Phase.AWAITING_ACCEPTANCE
+
 
 def approved_pilots() -> QuerySet[PilotPlan]:
     """Every approved pilot with its approval, call, region and evaluations: three queries."""

@@ -556,3 +556,20 @@ def test_the_evaluation_page_costs_the_same_queries_in_each_round():
     with CaptureQueriesContext(connection) as second:
         staff.get(url)
     assert len(first) == len(second)
+
+
+def test_the_list_offers_each_next_step_to_whoever_takes_it():
+    failed, done = evaluation_pilot(), evaluation_pilot()
+    rectify(evaluated(failed, "midterm", {1: "1"}), {1: "1"})
+    evaluated(done, "midterm")
+    evaluated(done, "final")
+    url = reverse("evaluation:evaluation_list")
+    boss = client_for(leader()).get(url).content.decode()
+    assert f'href="{reverse("pilots:clawback_decide", args=[failed.pk])}"' in boss
+    assert 'data-testid="go-acceptance"' not in boss and 'data-testid="open-midterm"' not in boss
+    staff = client_for(officer()).get(url).content.decode()
+    assert f'href="{reverse("pilots:acceptance_record", args=[done.pk])}"' in staff
+    assert 'data-testid="go-clawback"' not in staff
+    assert "期后评价达标，待验收" in staff and "中期评价未达标，限期整改中" in staff  # the phase of each pilot
+    auditor = client_for(make_user(Role.AUDITOR)).get(url).content.decode()
+    assert 'data-testid="go-' not in auditor and 'data-testid="open-' not in auditor
