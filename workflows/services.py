@@ -37,21 +37,29 @@ def plan_start(*, actor, call: PilotCall) -> PilotPlan:
 
 
 def complete_plan_task(*, actor, plan: PilotPlan, node, decide: Callable[[], T]) -> T:
-    """Lock the plan's process, check the task is still open, let the domain decide, complete the task."""
+    """Lock the plan, then its process; check the task is still open, let the domain decide, complete the task.
+
+    Lock order: the plan row before the process row, as on every other path. The call-level steps (review
+    start, final list) lock their plans and then wake each plan's process (workflows.orchestration); taking
+    the process first here would let the two wait for each other."""
     process_pk = PilotPlanProcess.objects.filter(plan=plan).values_list("pk", flat=True).first()
     if process_pk is None:
         raise ValidationError(_("该方案没有关联的办理流程。"))
-    with PilotPlanFlow.lock(process_pk), transaction.atomic():
-        task = open_task(plan, node)
-        if task is None:
-            raise ValidationError(_("该事项已经办理过了（可能是重复点击，或已由他人处理），请刷新页面查看最新状态。"))
-        result = decide()
-        activation = node.activation_class(task)
-        if task.status == STATUS.NEW:
-            activation.assign(actor)
-        if task.status == STATUS.ASSIGNED:
-            activation.start(None)
-        activation.execute()
+    with transaction.atomic():
+        PilotPlan.objects.select_for_update().filter(pk=plan.pk).exists()
+        with PilotPlanFlow.lock(process_pk):
+            task = open_task(plan, node)
+            if task is None:
+                raise ValidationError(
+                    _("该事项已经办理过了（可能是重复点击，或已由他人处理），请刷新页面查看最新状态。")
+                )
+            result = decide()
+            activation = node.activation_class(task)
+            if task.status == STATUS.NEW:
+                activation.assign(actor)
+            if task.status == STATUS.ASSIGNED:
+                activation.start(None)
+            activation.execute()
     return result
 
 
