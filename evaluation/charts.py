@@ -74,14 +74,14 @@ def nice_step(raw: float) -> float:
 
 
 def axis_ticks(values: list[float], kind: str) -> list[float]:
-    """The y axis's ticks, from 0: 0–100 by 25 for percentages; about four steps for counts, whole
+    """The y axis's ticks, from 0: 0–100 by 25 for percentages; up to five steps for counts, whole
     numbers, with some room above the highest value for its label."""
     if kind == "percent":
         return [0, 25, 50, 75, 100]
     top = max([v for v in values if v is not None] + [0])
     if top <= 0:
         return [0, 1]
-    step = max(1, nice_step(top * 1.08 / 4))
+    step = max(1, nice_step(top * 1.08 / 5))
     count = math.ceil(top * 1.08 / step)
     return [step * i for i in range(count + 1)]
 
