@@ -1,7 +1,9 @@
 from celery import shared_task
 
+from documents.pdf import RENDER_TASK_OPTIONS
 
-@shared_task(bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3, acks_late=True)
+
+@shared_task(**RENDER_TASK_OPTIONS)
 def render_ranking_report_pdf(self, report_id: int) -> int | None:
     """Render a submitted ranking report to PDF and keep it (idempotent: a retried task makes one PDF)."""
     from .pdf import render_ranking_report_pdf_now
