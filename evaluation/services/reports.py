@@ -1,8 +1,9 @@
 """The bureau's reports after approval (self-assessments, evaluation and rectification reports): fill them
 cell by cell, attach evidence, submit once; the Department officer accepts or returns self-assessments.
 
-Lock order: the evaluation (when the report belongs to one), then the report, then its rows (then the
-audit chain). The helper that opens evaluations locks in the same order.
+Lock order: the plan (when submitting: the version in force cannot change meanwhile), the evaluation (when
+the report belongs to one), the report, its rows (then the audit chain) — the order of
+services/evaluations.py (plan, evaluation).
 """
 
 from decimal import Decimal, InvalidOperation
@@ -16,7 +17,7 @@ from audit.services import record_event
 from documents.models import Document
 from documents.services import document_store
 from documents.validation import IMAGES, PDF
-from pilots.models import FundLine, Indicator
+from pilots.models import FundLine, Indicator, PilotPlan
 from pilots.selectors import version_in_force
 from pilots.targets import parse_cell
 
@@ -244,6 +245,7 @@ def report_submit(*, actor, report: Report) -> Report:
     in force as the one it is compared with. The report of an evaluation (or of its rectification) hands
     the evaluation over to rating (REPORTING or RECTIFYING → RATING); a second submission is refused."""
     _require_bureau(actor, report)
+    PilotPlan.objects.select_for_update().only("pk").get(pk=report.plan_id)  # see the lock order above
     evaluation = None
     if report.evaluation_id:
         evaluation = Evaluation.objects.select_for_update(of=("self",)).get(pk=report.evaluation_id)
