@@ -1,5 +1,7 @@
 """Input validation only; rules that span objects live in pilots.services."""
 
+from decimal import Decimal
+
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +24,7 @@ class CallForm(forms.ModelForm):
     class Meta:
         model = PilotCall
         fields = [
+            "kind",
             "year",
             "title",
             "guide_text",
@@ -40,6 +43,13 @@ class CallForm(forms.ModelForm):
             "target_template",
         ]
         widgets = {"guide_text": TEXTAREA}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].help_text = _(
+            "国家中小企业数字化转型城市试点：盟市上传国家批复文件、经批准的实施方案和申请金额，形式审查通过后直接起草批复，"
+            "不经专家评审和公示；拟遴选试点数、公示期、改造企业数量下限、专家评审等设置对其不适用。"
+        )
 
     def clean_approval_number_pattern(self):
         pattern = self.cleaned_data["approval_number_pattern"]
@@ -106,6 +116,24 @@ class EnterpriseImportForm(forms.Form):
 
 class StampedPdfForm(forms.Form):
     file = ContentCheckedFileField(label=_("盖章的总体方案（PDF）"), allowed=frozenset({PDF}))
+
+
+class NationalApprovalForm(forms.Form):
+    file = ContentCheckedFileField(label=_("国家试点批复文件（PDF）"), allowed=frozenset({PDF}))
+
+
+class NationalPlanForm(forms.Form):
+    """A national SME city pilot plan: its title and the grant requested (the rules are in services.national)."""
+
+    title = forms.CharField(label=_("方案名称"), max_length=200)
+    amount = forms.DecimalField(
+        label=_("申请自治区专项资金（元）"),
+        max_digits=16,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
+        help_text=_("经批准的城市试点实施方案中申请自治区安排的专项资金。"),
+    )
 
 
 class EvidenceForm(forms.Form):

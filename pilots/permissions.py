@@ -39,7 +39,8 @@ def can_view_plan(user, plan: PilotPlan) -> bool:
         return True
     if has_role(user, Role.APPLICANT, Role.COSIGNER) and _same_region(user, plan):
         return True
-    if has_role(user, Role.AGENCY_COORDINATOR) and plan.status in REVIEWABLE:
+    # A national SME city pilot has no expert review: the agency has nothing to do with it.
+    if has_role(user, Role.AGENCY_COORDINATOR) and plan.status in REVIEWABLE and plan.call.kind == PilotCall.Kind.PILOT:
         return True
     return has_role(user, Role.EXPERT) and has_plan_grant(user, plan)
 

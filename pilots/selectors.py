@@ -26,7 +26,7 @@ def plans_visible_to(user) -> QuerySet[PilotPlan]:
     if has_role(user, Role.AGENCY_COORDINATOR):
         from .permissions import REVIEWABLE
 
-        return plans.filter(status__in=REVIEWABLE)
+        return plans.filter(status__in=REVIEWABLE, call__kind=PilotCall.Kind.PILOT)
     if has_role(user, Role.EXPERT):
         return plans.filter(
             pilotplanuserobjectpermission__user=user,

@@ -23,6 +23,7 @@ urlpatterns = [
     path("plans/<int:pk>/funds/", plans.fund_plan_edit, name="fund_plan_edit"),
     path("plans/<int:pk>/targets/", plans.target_table_edit, name="target_table_edit"),
     path("plans/<int:pk>/attachments/", plans.attachments, name="attachments"),
+    path("plans/<int:pk>/national/", plans.national_edit, name="national_edit"),
     path("plans/<int:pk>/versions/<int:number>/", plans.version_view, name="version_detail"),
     path("plans/<int:pk>/history/", plans.field_history, name="field_history"),
     # Versions and changes of an approved plan.

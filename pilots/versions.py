@@ -63,4 +63,6 @@ def plan_snapshot(plan: PilotPlan) -> dict:
             for v in values
         ],
         "stamped_pdf": plan.stamped_pdf.sha256 if plan.stamped_pdf_id else None,
+        "kind": plan.call.kind,
+        "national_approval": plan.national_approval.sha256 if plan.national_approval_id else None,
     }

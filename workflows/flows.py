@@ -3,6 +3,7 @@ from the task views in workflows.views, which complete the task in the same tran
 
     start → draft ─┬─(sent to co-sign)→ cosign → draft
                    └─(submitted)→ completeness_check ─┬─(accepted)→ awaiting_review → awaiting_list ─┐
+                                                      ├─(national SME city pilot: selected)→ draft_approval
                                                       └─(returned)→ draft                             │
     ┌──────────────────────────────────────────────────────────────────────────────────────────────┘
     └─(selected)→ draft_approval → approve ─(approved)→ end;  (not selected)→ end;  (returned)→ draft_approval
@@ -13,9 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
-from pilots.models import PilotPlan
+from pilots.models import PilotCall, PilotPlan
 
 from .models import PilotPlanProcess
+
+
+def _national_and_selected(activation) -> bool:
+    plan = activation.process.plan
+    return plan.call.kind == PilotCall.Kind.NATIONAL_SME_CITY and plan.status == PilotPlan.Status.SELECTED
 
 
 def _to_task_page(request, process_pk=None, task_pk=None, **kwargs):
@@ -53,10 +59,13 @@ class PilotPlanFlow(flow.Flow):
         .Permission("pilots.check_pilotplan")
         .Next(this.after_check)
     )
+    # A national SME city pilot (PilotCall.Kind.NATIONAL_SME_CITY) was reviewed nationally: once the check
+    # accepts it, it is SELECTED at once and goes straight to the approval (no expert review, no notice).
     after_check = (
-        flow.If(lambda activation: activation.process.plan.status == PilotPlan.Status.ACCEPTED)
-        .Then(this.awaiting_review)
-        .Else(this.draft)
+        flow.Switch()
+        .Case(this.awaiting_review, lambda activation: activation.process.plan.status == PilotPlan.Status.ACCEPTED)
+        .Case(this.draft_approval, _national_and_selected)
+        .Default(this.draft)
     )
     # Woken by workflows.orchestration when the plan's status says the call moved on.
     awaiting_review = flow.Handle().Annotation(title=_("等待专家评审")).Next(this.awaiting_list)

@@ -15,6 +15,7 @@ from viewflow.workflow.models import Task
 from accounts.permissions import organisation_of, roles_of
 from accounts.roles import Role
 from pilots.forms import CosignCommentForm, ReturnReasonsForm
+from pilots.models import PilotCall
 from pilots.permissions import (
     can_check_plan,
     can_cosign_plan,
@@ -215,5 +216,6 @@ def plan_check(request, plan_pk: int):
             "fund_lines": plan.fund_lines.all(),
             "fund_totals": fund_totals(plan),
             "problems": submission_problems(plan, now=plan.submitted_at),
+            "national": plan.call.kind == PilotCall.Kind.NATIONAL_SME_CITY,
         },
     )

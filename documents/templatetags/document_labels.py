@@ -10,7 +10,10 @@ PURPOSE_LABELS = {
     "ranking_report": _("评审排名报告"),
     "notice_pdf": _("公示PDF"),
     "approval_pdf": _("批复PDF"),
+    "evaluation_pdf": _("绩效评价报告PDF"),
     "objection": _("异议附件"),
+    "national_approval": _("国家试点批复文件"),
+    "change_evidence": _("方案变更佐证材料"),
 }
 
 

@@ -370,6 +370,7 @@ def approval_pdf_context(approval: Approval) -> dict:
             for instalment in instalments
         ],
         "period_months": plan.call.period_months,
+        "national": plan.call.kind == PilotCall.Kind.NATIONAL_SME_CITY,
     }
 
 

@@ -17,6 +17,7 @@ DEFAULT_CRITERIA = [
     ("realism", "目标和保障措施的合理性", Decimal(15)),
 ]
 CALL_FIELDS = (
+    "kind",
     "year",
     "title",
     "guide_text",

@@ -57,18 +57,29 @@ def plan_create(*, actor, call: PilotCall, title: str = "") -> PilotPlan:
             _("%(region)s在本批次已有一份总体方案，每个盟市每批次只能申报一份。") % {"region": region.name},
             code="duplicate_plan",
         )
+    national = call.kind == PilotCall.Kind.NATIONAL_SME_CITY
+    default_title = (
+        _("%(region)s国家中小企业数字化转型城市试点实施方案")
+        if national
+        else _("%(region)s制造业数字化转型试点总体方案")
+    )
     plan = PilotPlan(
-        call=call,
-        region=region,
-        applicant=organisation,
-        title=title or _("%(region)s制造业数字化转型试点总体方案") % {"region": region.name},
+        call=call, region=region, applicant=organisation, title=title or default_title % {"region": region.name}
     )
     plan.full_clean()
     plan.save()
-    TargetValue.objects.bulk_create(
-        TargetValue(plan=plan, indicator=indicator) for indicator in call.target_template.indicators.all()
-    )
-    FundLine.objects.bulk_create(FundLine(plan=plan, direction=direction) for direction in FundLine.Direction.values)
+    if national:
+        # No target table; the grant requested is the one fund line's subsidy (services.national).
+        from .national import grant_line
+
+        grant_line(plan).save()
+    else:
+        TargetValue.objects.bulk_create(
+            TargetValue(plan=plan, indicator=indicator) for indicator in call.target_template.indicators.all()
+        )
+        FundLine.objects.bulk_create(
+            FundLine(plan=plan, direction=direction) for direction in FundLine.Direction.values
+        )
     record_event(actor=actor, action="plan.create", target=plan, changes={"call": call.title, "region": region.name})
     return plan
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ..models import PilotPlan, PlanVersion
 from ..targets import retrofit_total, table_problems
 from ..versions import plan_snapshot
+from .national import is_national, national_submission_problems
 from .plans import funds_fingerprint, lock_plan
 from .status import move_plan, require_status
 
@@ -17,6 +18,8 @@ Status = PilotPlan.Status
 
 def submission_problems(plan: PilotPlan, *, now=None) -> list[str]:
     """Every reason the plan cannot be submitted yet, each its own message (empty list: ready)."""
+    if is_national(plan):
+        return national_submission_problems(plan, now=now)
     problems = []
     if not plan.call.accepts_submissions(now):
         problems.append(
@@ -62,6 +65,8 @@ def submission_problems(plan: PilotPlan, *, now=None) -> list[str]:
 def plan_send_to_cosign(*, actor, plan: PilotPlan) -> PilotPlan:
     plan = lock_plan(plan)
     require_status(plan, Status.DRAFT, Status.RETURNED, Status.COSIGNED)
+    if is_national(plan):
+        raise ValidationError(_("国家中小企业数字化转型城市试点的方案不需要送财政局会签。"), code="no_cosign")
     if sum((line.total for line in plan.fund_lines.all()), 0) <= 0:
         raise ValidationError(_("资金计划合计为0，请先填写资金使用计划再送会签。"))
     return move_plan(plan, actor=actor, action="plan.send_to_cosign", to=Status.COSIGNING)
@@ -121,6 +126,8 @@ def plan_submit(*, actor, plan: PilotPlan) -> PlanVersion:
         extra={"version": plan.version},
         fields=("version", "submitted_at"),
     )
+    if is_national(plan):
+        return version  # its document is the approved plan the city uploaded; nothing to print
     from ..tasks import render_version_pdf
 
     # robust: a failed render is logged and retried by the worker; it never undoes the submission.
@@ -132,6 +139,11 @@ def plan_submit(*, actor, plan: PilotPlan) -> PlanVersion:
 def plan_accept(*, actor, plan: PilotPlan) -> PilotPlan:
     plan = lock_plan(plan)
     require_status(plan, Status.SUBMITTED)
+    if is_national(plan):
+        # A national SME city pilot was reviewed nationally: no expert review, no notice; it waits for the approval.
+        return move_plan(
+            plan, actor=actor, action="plan.accept_national", to=Status.SELECTED, extra={"version": plan.version}
+        )
     return move_plan(plan, actor=actor, action="plan.accept", to=Status.ACCEPTED, extra={"version": plan.version})
 
 

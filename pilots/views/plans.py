@@ -17,6 +17,8 @@ from ..forms import (
     EnterpriseImportForm,
     EvidenceForm,
     FundLineFormSet,
+    NationalApprovalForm,
+    NationalPlanForm,
     PhasedTaskForm,
     SectionsForm,
     StampedPdfForm,
@@ -32,6 +34,7 @@ from ..selectors import (
     plan_list,
     plan_timeline,
 )
+from ..services.national import is_national, national_approval_attach, national_request_save, requested_grant
 from ..targets import FIELDS, merged_rows, retrofit_total
 from ..templatetags.pilot_format import target_value
 from ._helpers import flash_errors
@@ -65,6 +68,7 @@ def plan_view(request, pk: int):
         "pilots/plan_detail.html",
         {
             "plan": plan,
+            "national": is_national(plan),
             "can_edit": can_edit_plan(request.user, plan),
             "target_rows": merged_rows(
                 plan.target_values.all(), level1=lambda v: v.indicator.level1, level2=lambda v: v.indicator.level2
@@ -297,40 +301,66 @@ def _format(value, kind: str) -> str:
     return "" if value is None else target_value(value, kind)
 
 
+ATTACHMENT_KINDS = {
+    # kind: (form, service); "national": the national approval of a national SME city pilot
+    "stamped": (StampedPdfForm, services.stamped_pdf_attach),
+    "evidence": (EvidenceForm, services.evidence_attach),
+    "national": (NationalApprovalForm, national_approval_attach),
+}
+
+
 @login_required
 def attachments(request, pk: int):
     plan = get_plan_for_user_or_404(request.user, pk)
-    stamped_form, evidence_form = StampedPdfForm(), EvidenceForm()
+    forms_by_kind = {kind: form_class() for kind, (form_class, _attach) in ATTACHMENT_KINDS.items()}
     if request.method == "POST":
         plan = _editable_plan(request, pk)
-        is_stamped = request.POST.get("kind") == "stamped"
-        form = StampedPdfForm(request.POST, request.FILES) if is_stamped else EvidenceForm(request.POST, request.FILES)
+        kind = request.POST.get("kind")
+        kind = kind if kind in ATTACHMENT_KINDS else "evidence"
+        form_class, attach = ATTACHMENT_KINDS[kind]
+        form = form_class(request.POST, request.FILES)
         if form.is_valid():
             try:
-                if is_stamped:
-                    services.stamped_pdf_attach(actor=request.user, plan=plan, uploaded=form.cleaned_data["file"])
-                else:
-                    services.evidence_attach(actor=request.user, plan=plan, uploaded=form.cleaned_data["file"])
+                attach(actor=request.user, plan=plan, uploaded=form.cleaned_data["file"])
             except ValidationError as error:
                 form.add_error("file", error)
             else:
                 messages.success(request, _("文件已上传。"))
                 return redirect("pilots:attachments", pk=plan.pk)
-        if is_stamped:
-            stamped_form = form
-        else:
-            evidence_form = form
+        forms_by_kind[kind] = form
+    if is_national(plan):
+        forms_by_kind["stamped"].fields["file"].label = _("经批准的城市试点实施方案（PDF）")
     return render(
         request,
         "pilots/attachments.html",
         {
             "plan": plan,
+            "national": is_national(plan),
             "documents": plan_documents(plan),
-            "stamped_form": stamped_form,
-            "evidence_form": evidence_form,
+            "stamped_form": forms_by_kind["stamped"],
+            "evidence_form": forms_by_kind["evidence"],
+            "national_form": forms_by_kind["national"],
             "can_edit": can_edit_plan(request.user, plan),
         },
     )
+
+
+@login_required
+def national_edit(request, pk: int):
+    """A national SME city pilot plan: its title and the grant requested."""
+    plan = _editable_plan(request, pk)
+    if not is_national(plan):
+        raise Http404
+    form = NationalPlanForm(request.POST or None, initial={"title": plan.title, "amount": requested_grant(plan)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            national_request_save(actor=request.user, plan=plan, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("已保存。"))
+            return redirect("pilots:plan_detail", pk=plan.pk)
+    return render(request, "pilots/national_form.html", {"plan": plan, "form": form})
 
 
 @login_required

@@ -117,7 +117,7 @@ class PilotCallFactory(factory.django.DjangoModelFactory):
     ``services.call_create`` (with the default scorecard and an audit event).
 
     Traits: ``draft``, ``closed`` (closed, deadline passed), ``past_deadline`` (still open, but the
-    deadline has passed: the closing job has not run yet)."""
+    deadline has passed: the closing job has not run yet), ``national`` (a national SME city pilot call)."""
 
     class Meta:
         model = PilotCall
@@ -136,6 +136,13 @@ class PilotCallFactory(factory.django.DjangoModelFactory):
             status=PilotCall.Status.CLOSED, deadline=factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
         )
         past_deadline = factory.Trait(deadline=factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=1)))
+        # A national SME digital-transformation city pilot call (pilots.services.national).
+        national = factory.Trait(
+            kind=PilotCall.Kind.NATIONAL_SME_CITY,
+            title=factory.LazyAttributeSequence(
+                lambda o, n: f"{o.year}年国家中小企业数字化转型城市试点（第{n + 1}批）"
+            ),
+        )
 
     @classmethod
     def _create(cls, model_class, *, created_by=None, target_template, **fields):
@@ -427,3 +434,25 @@ def approved_plan(*, enterprises: int = 10, amount: Decimal = APPROVED_AMOUNT, *
     """A filled plan of a fresh league/city, submitted (version 1) and approved for ``amount`` yuan."""
     plan = PilotPlanFactory(state="submitted", state__enterprises=enterprises, **kwargs)
     return approve_plan(plan, amount=amount)
+
+
+# --- national SME digital-transformation city pilots ---------------------------------------------------
+
+NATIONAL_GRANT = Decimal("30000000.00")
+
+
+def national_approval_upload(name: str = "工业和信息化部 财政部关于中小企业数字化转型城市试点的批复.pdf"):
+    return stamped_pdf_upload(name)
+
+
+def fill_national_plan(plan: PilotPlan, actor=None, *, amount: Decimal = NATIONAL_GRANT) -> PilotPlan:
+    """Everything a national SME city pilot plan needs before it is submitted: the grant requested, the
+    national approval and the approved plan (both PDFs)."""
+    from pilots.services import national
+
+    actor = actor or applicant_of(plan)
+    national.national_request_save(actor=actor, plan=plan, title=plan.title, amount=amount)
+    national.national_approval_attach(actor=actor, plan=plan, uploaded=national_approval_upload())
+    services.stamped_pdf_attach(actor=actor, plan=plan, uploaded=stamped_pdf_upload("城市试点实施方案（批准稿）.pdf"))
+    plan.refresh_from_db()
+    return plan

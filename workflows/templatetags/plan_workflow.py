@@ -1,6 +1,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from pilots.models import PilotCall
 from pilots.permissions import can_check_plan, can_cosign_plan, can_edit_plan
 from pilots.services import funds_fingerprint, submission_problems
 
@@ -25,5 +26,7 @@ def plan_actions(context, plan):
         "can_check": can_check_plan(user, plan),
         "problems": problems,
         "cosign_valid": bool(plan.cosigned_funds_hash) and plan.cosigned_funds_hash == funds_fingerprint(plan),
+        # A national SME city pilot is not co-signed (pilots.services.national).
+        "needs_cosign": plan.call.kind != PilotCall.Kind.NATIONAL_SME_CITY,
         "csrf_token": context.get("csrf_token"),
     }
