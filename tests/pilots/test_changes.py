@@ -719,3 +719,48 @@ def test_the_versions_and_comparison_pages_read_in_the_same_number_of_queries_at
     report = "\n".join(f"{name}: {before[name].count} → {after[name].count}" for name in pages)
     differing = [name for name in pages if before[name].count != after[name].count]
     assert not differing, report + "\n" + "\n".join(repeated(before[n], after[n]) for n in differing)
+
+
+# --- at the same moment (PostgreSQL, one connection per thread) ----------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_leaders_approving_one_change_at_once_make_one_version():
+    from django.db import connection
+
+    from .test_approvals import at_once
+
+    assert connection.vendor == "postgresql"
+    plan = approved_plan(enterprises=3)
+    change = forwarded(plan)
+    leaders = leader(), leader()
+    results = at_once(*(lambda actor=actor: services.change_approve(actor=actor, change=change) for actor in leaders))
+    versions = [result for result in results if isinstance(result, PlanVersion)]
+    refused = [result for result in results if isinstance(result, ValidationError)]
+    assert (len(versions), len(refused)) == (1, 1), results
+    assert "已批准" in refused[0].messages[0]
+    plan.refresh_from_db()
+    assert plan.version == 2
+    assert list(plan.versions.order_by("number").values_list("number", flat=True)) == [1, 2]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_changes_started_at_once_make_one():
+    from .test_approvals import at_once
+
+    plan = approved_plan(enterprises=3)
+    bureau = applicant_of(plan)
+    colleague = make_user(Role.APPLICANT, organisation=bureau.membership.organisation)
+    values = new_targets(plan)
+    results = at_once(
+        *(
+            lambda actor=actor: services.change_save_draft(
+                actor=actor, plan=plan, parts=["targets"], proposed=values, reason="上调目标。"
+            )
+            for actor in (bureau, colleague)
+        )
+    )
+    refused = [result for result in results if isinstance(result, ValidationError)]
+    assert len(refused) == 1, results
+    assert "已有一项未办结的变更申请" in refused[0].messages[0]
+    assert PlanChange.objects.filter(plan=plan).count() == 1
