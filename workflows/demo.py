@@ -125,7 +125,9 @@ def load_demo_history() -> None:
     _approve_and_pay(call, users)
 
 
-def _review_and_rank(call: PilotCall, coordinator) -> None:
+def _review_and_rank(call: PilotCall, coordinator, *, regions: list[str] = HISTORY_REGIONS, step: str = "0.08") -> None:
+    """Every expert scores a region's plan at the same share of each criterion's points: 90 % for the first
+    region, ``step`` less for each next one."""
     from decimal import Decimal
 
     from evaluation import selectors as review_selectors
@@ -137,11 +139,11 @@ def _review_and_rank(call: PilotCall, coordinator) -> None:
     pairs = [(proposal.plan.pk, candidate.expert.pk) for proposal in proposals for candidate in proposal.chosen]
     assignments = review_services.assignments_create_many(actor=coordinator, call=call, pairs=pairs)
     criteria = list(call.criteria.order_by("order"))
-    regions = {code: index for index, code in enumerate(HISTORY_REGIONS)}
+    regions = {code: index for index, code in enumerate(regions)}
     for assignment in assignments:
         expert = assignment.expert.user
         review_services.assignment_declare_no_conflict(actor=expert, assignment=assignment, confirmed=True)
-        share = Decimal("0.9") - Decimal("0.08") * regions[assignment.plan.region.code]
+        share = Decimal("0.9") - Decimal(step) * regions[assignment.plan.region.code]
         card = review_services.ScorecardInput(
             scores={c.pk: ((c.max_points * share * 2).to_integral_value() / 2, "符合要求。") for c in criteria},
             overall_opinion="方案目标明确，措施可行。",
@@ -190,7 +192,10 @@ def _select_publish_and_finalise(call: PilotCall, users: dict) -> None:
     pilot_services.selection_finalise(actor=officer, call=call)
 
 
-def _approve_and_pay(call: PilotCall, users: dict) -> None:
+def _approve_and_pay(
+    call: PilotCall, users: dict, *, count: int = 2, amount: str = "25000000.00", pay_first: bool = False
+) -> None:
+    """Approve the first ``count`` selected plans; pay the first instalment of the first (of all: ``pay_first``)."""
     from decimal import Decimal
 
     from pilots.models import Instalment
@@ -199,7 +204,7 @@ def _approve_and_pay(call: PilotCall, users: dict) -> None:
 
     officer, leader, finance = users["dept"], users["dept_leader"], users["finance"]
     selected = list(call.plans.filter(status=PilotPlan.Status.SELECTED).order_by("region__code"))
-    for number, plan in enumerate(selected[:2]):
+    for number, plan in enumerate(selected[:count]):
         services.complete_plan_task(
             actor=officer,
             plan=plan,
@@ -207,7 +212,7 @@ def _approve_and_pay(call: PilotCall, users: dict) -> None:
             decide=lambda plan=plan: pilot_services.approval_draft(
                 actor=officer,
                 plan=plan,
-                approved_amount=Decimal("25000000.00"),
+                approved_amount=Decimal(amount),
                 conditions="严格按照批复的总体方案实施，每年报送绩效自评报告。",
                 revision_requests="细化分年度资金安排，明确改造企业清单的遴选标准。",
             ),
@@ -218,7 +223,7 @@ def _approve_and_pay(call: PilotCall, users: dict) -> None:
             node=PilotPlanFlow.approve,
             decide=lambda plan=plan: pilot_services.approval_approve(actor=leader, approval=plan.approval),
         )
-        if number == 0:
+        if number == 0 or pay_first:
             first = Instalment.objects.get(plan=plan, stage=Instalment.Stage.APPROVAL)
             pilot_services.payment_record(
                 actor=finance,

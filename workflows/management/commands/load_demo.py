@@ -4,6 +4,7 @@ from accounts.demo import DEMO_PASSWORD, load_demo_accounts
 from applications.demo import load_demo_policies, load_demo_round
 from evaluation.demo import load_demo_experts
 from workflows.demo import load_demo_history, load_demo_pilots
+from workflows.demo_aftercare import load_demo_aftercare
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         accounts = load_demo_accounts() + load_demo_experts()
         load_demo_pilots()
         load_demo_history()
+        load_demo_aftercare()
         load_demo_policies()
         load_demo_round()
         if quiet:
