@@ -49,3 +49,21 @@ class RectificationForm(forms.Form):
         max_length=8000,
         help_text=_("逐项写明须整改的指标和要求；试点地区在整改期限前提交整改报告（新的实际值）。"),
     )
+
+
+class OpinionForm(forms.Form):
+    no_conflict = forms.BooleanField(
+        label=_("本人声明：与该试点地区、申报单位及其名单中的企业无任职、经济或亲属等利益关系。"), required=False
+    )
+    suggested_outcome = forms.ChoiceField(
+        label=_("建议结论"),
+        choices=[("", "—"), ("met", _("达标")), ("not_met", _("未达标"))],
+        required=False,
+    )
+    text = forms.CharField(
+        label=_("专家意见"), widget=forms.Textarea(attrs={"rows": 6}), max_length=8000, required=False
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(label=_("回避理由"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)

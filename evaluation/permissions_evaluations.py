@@ -7,6 +7,8 @@
 - Opening, rating, proposing the outcome and setting the rectification: the Department officer.
 - Confirming or sending back the proposed outcome: the Department leader, never the one who proposed it
   (four eyes; the service refuses the proposer with a message, the pages do not offer it).
+- An expert asked for an opinion: only that opinion's page (the report's actual values against the targets,
+  without the officer's ratings), never another expert's.
 - The auditor reads everything (every round, rating and decision) and changes nothing.
 """
 
@@ -16,7 +18,7 @@ from accounts.permissions import has_role
 from accounts.roles import Role
 from pilots.permissions import can_view_plan
 
-from .models import Evaluation
+from .models import Evaluation, ExpertOpinion
 
 
 def can_view_evaluation_list(user) -> bool:
@@ -50,3 +52,19 @@ def get_evaluation_for_user_or_404(user, pk, *, queryset=None) -> Evaluation:
     if evaluation is None or not can_view_evaluation(user, evaluation):
         raise Http404
     return evaluation
+
+
+def can_view_opinion(user, opinion: ExpertOpinion) -> bool:
+    """Only the expert asked; the Department and the auditor read opinions on the evaluation page."""
+    return has_role(user, Role.EXPERT) and opinion.expert.user_id == user.pk
+
+
+def get_opinion_for_user_or_404(user, pk) -> ExpertOpinion:
+    opinion = (
+        ExpertOpinion.objects.select_related("expert", "evaluation__plan__region", "evaluation__plan__call")
+        .filter(pk=pk)
+        .first()
+    )
+    if opinion is None or not can_view_opinion(user, opinion):
+        raise Http404
+    return opinion

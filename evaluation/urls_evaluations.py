@@ -20,4 +20,6 @@ urlpatterns = [
         views_evaluations.rectification_require_view,
         name="rectification_require",
     ),
+    path("evaluations/<int:pk>/experts/", views_evaluations.experts_invite_view, name="experts_invite"),
+    path("opinions/<int:pk>/", views_evaluations.opinion_detail, name="opinion_detail"),
 ]

@@ -15,15 +15,21 @@ from pilots.models import PilotPlan
 from pilots.permissions import get_plan_for_user_or_404
 from pilots.selectors_money import can_decide_clawback, can_record_acceptance
 
-from .forms_evaluations import DecisionForm, OpenForm, ProposeForm, RectificationForm
-from .models import Evaluation
+from .forms_evaluations import DecisionForm, DeclineForm, OpenForm, OpinionForm, ProposeForm, RectificationForm
+from .models import Evaluation, ExpertOpinion
 from .permissions_evaluations import (
     can_decide_evaluation,
     can_run_evaluation,
     can_view_evaluation_list,
     get_evaluation_for_user_or_404,
+    get_opinion_for_user_or_404,
 )
-from .selectors.evaluations import evaluation_page, pilot_lines
+from .selectors.evaluations import evaluation_opinions, evaluation_page, opinion_choices, pilot_lines
+from .services.evaluation_experts import (
+    evaluation_experts_invite,
+    evaluation_opinion_decline,
+    evaluation_opinion_submit,
+)
 from .services.evaluations import (
     RatingInput,
     evaluation_decide,
@@ -139,6 +145,8 @@ def _render_evaluation(request, evaluation, *, typed=None, propose_form=None, st
             "may_decide": can_decide_evaluation(request.user, evaluation),
             "may_set_rectification": can_run_evaluation(request.user)
             and evaluation.status == Evaluation.Status.RECTIFICATION_SETUP,
+            "opinions": evaluation_opinions(evaluation),
+            "choices": opinion_choices(evaluation) if may_rate else None,
         },
         status=status,
     )
@@ -215,7 +223,14 @@ def evaluation_decide_view(request, pk: int):
     return render(
         request,
         "evaluation/evaluation_decide.html",
-        {"evaluation": evaluation, "plan": evaluation.plan, "page": page, "outcome": page.outcome(), "form": form},
+        {
+            "evaluation": evaluation,
+            "plan": evaluation.plan,
+            "page": page,
+            "outcome": page.outcome(),
+            "form": form,
+            "opinions": evaluation_opinions(evaluation),
+        },
     )
 
 
@@ -260,3 +275,80 @@ def rectification_require_view(request, pk: int):
         "evaluation/rectification_form.html",
         {"evaluation": evaluation, "plan": evaluation.plan, "page": page, "form": form},
     )
+
+
+# --- expert opinions (optional) ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def experts_invite_view(request, pk: int):
+    evaluation = get_evaluation_for_user_or_404(request.user, pk)
+    if not can_run_evaluation(request.user):
+        raise Http404
+    expert_ids = [int(value) for value in request.POST.getlist("experts") if value.isdigit()]
+    try:
+        opinions = evaluation_experts_invite(actor=request.user, evaluation=evaluation, expert_ids=expert_ids)
+    except ValidationError as error:
+        _flash(request, error)
+    else:
+        messages.success(request, _("已邀请%(count)s位专家提出意见。") % {"count": len(opinions)})
+    return redirect("evaluation:evaluation_detail", pk=evaluation.pk)
+
+
+def _render_opinion(request, opinion, *, form=None, decline=None):
+    evaluation = opinion.evaluation
+    page = evaluation_page(evaluation)
+    may_answer = (
+        opinion.status == ExpertOpinion.Status.INVITED
+        and evaluation.status == Evaluation.Status.RATING
+        and evaluation.round == opinion.round
+    )
+    return render(
+        request,
+        "evaluation/opinion_detail.html",
+        {
+            "opinion": opinion,
+            "evaluation": evaluation,
+            "plan": evaluation.plan,
+            "page": page,
+            "may_answer": may_answer,
+            "form": form or OpinionForm(),
+            "decline": decline or DeclineForm(),
+        },
+    )
+
+
+@login_required
+def opinion_detail(request, pk: int):
+    """The expert's page: the report's actual values against the targets, the declaration and the opinion."""
+    opinion = get_opinion_for_user_or_404(request.user, pk)
+    if request.method != "POST":
+        return _render_opinion(request, opinion)
+    if request.POST.get("action") == "decline":
+        decline = DeclineForm(request.POST)
+        if decline.is_valid():
+            try:
+                evaluation_opinion_decline(actor=request.user, opinion=opinion, reason=decline.cleaned_data["reason"])
+            except ValidationError as error:
+                _flash(request, error)
+            else:
+                messages.success(request, _("已申请回避。"))
+                return redirect("evaluation:opinion_detail", pk=opinion.pk)
+        return _render_opinion(request, opinion, decline=decline)
+    form = OpinionForm(request.POST)
+    if form.is_valid():
+        try:
+            evaluation_opinion_submit(
+                actor=request.user,
+                opinion=opinion,
+                no_conflict=form.cleaned_data["no_conflict"],
+                suggested_outcome=form.cleaned_data["suggested_outcome"],
+                text=form.cleaned_data["text"],
+            )
+        except ValidationError as error:
+            _flash(request, error)
+        else:
+            messages.success(request, _("意见已提交。"))
+            return redirect("evaluation:opinion_detail", pk=opinion.pk)
+    return _render_opinion(request, opinion, form=form)

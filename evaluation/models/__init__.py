@@ -1,4 +1,5 @@
 from .monitoring import ActualValue, Evaluation, FundSpending, IndicatorRating, Report
+from .opinions import ExpertOpinion
 from .review import Assignment, CallReview, ConsensusNote, CriterionScore, ExpertProfile, RankingReport
 
 __all__ = [
@@ -8,6 +9,7 @@ __all__ = [
     "ConsensusNote",
     "CriterionScore",
     "Evaluation",
+    "ExpertOpinion",
     "ExpertProfile",
     "FundSpending",
     "IndicatorRating",

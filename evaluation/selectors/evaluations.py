@@ -309,8 +309,11 @@ def failed_evaluation_id(plan: PilotPlan) -> int | None:
 
 def inbox_items(user) -> list[InboxItem]:
     """The officer: reports submitted for rating, rectifications to set, pilots waiting for acceptance; the
-    leader: outcomes to confirm (not the ones they proposed) and clawbacks to decide. One query per kind."""
+    leader: outcomes to confirm (not the ones they proposed) and clawbacks to decide; an expert: opinions asked
+    for. One query per kind."""
     items = []
+    if has_role(user, Role.EXPERT):
+        items += expert_opinion_items(user)
     if has_role(user, Role.DEPARTMENT_OFFICER):
         items += _officer_items()
     if has_role(user, Role.DEPARTMENT_LEADER):
@@ -389,6 +392,74 @@ def _leader_items(user) -> list[InboxItem]:
                 subject=_subject(evaluation),
                 created=evaluation.decided_at,
                 url=reverse("pilots:clawback_decide", args=[evaluation.plan_id]),
+            )
+        )
+    return items
+
+
+# --- expert opinions (optional) ---------------------------------------------------------------------------------
+
+
+@dataclass
+class OpinionChoices:
+    """For inviting experts: who may be asked (screened in, not yet asked this round) and who is screened out."""
+
+    eligible: list
+    excluded: list  # matching.Excluded: expert and reasons
+
+
+def opinion_choices(evaluation: Evaluation) -> OpinionChoices:
+    """The active experts of the pool screened against the plan, in three queries."""
+    from .. import matching
+    from ..models import ExpertOpinion, ExpertProfile
+    from .pool import plan_facts
+
+    plan = evaluation.plan
+    facts = plan_facts([plan])[plan.pk]
+    experts = list(
+        ExpertProfile.objects.filter(is_active=True).select_related("home_region").order_by("full_name", "pk")
+    )
+    taken = dict(
+        ExpertOpinion.objects.filter(evaluation=evaluation, round=evaluation.round).values_list("expert_id", "status")
+    )
+    eligible, excluded = matching.screen(experts, facts, taken=taken)
+    return OpinionChoices(eligible=eligible, excluded=excluded)
+
+
+def evaluation_opinions(evaluation: Evaluation) -> list:
+    """Every opinion asked for in the evaluation, round by round, with its expert: one query."""
+    from ..models import ExpertOpinion
+
+    return list(
+        ExpertOpinion.objects.filter(evaluation=evaluation)
+        .select_related("expert", "invited_by")
+        .order_by("round", "invited_at", "pk")
+    )
+
+
+def expert_opinion_items(user) -> list[InboxItem]:
+    """An expert's opinions still asked for (the evaluation still being rated in that round): one query."""
+    from django.db.models import F
+
+    from ..models import ExpertOpinion
+
+    items = []
+    for opinion in (
+        ExpertOpinion.objects.filter(
+            expert__user=user,
+            status=ExpertOpinion.Status.INVITED,
+            evaluation__status=Evaluation.Status.RATING,
+            evaluation__round=F("round"),
+        )
+        .select_related("evaluation__plan__region")
+        .order_by("invited_at", "pk")
+    ):
+        items.append(
+            InboxItem(
+                title=_("提出绩效评价专家意见"),
+                subject=_subject(opinion.evaluation),
+                created=opinion.invited_at,
+                url=reverse("evaluation:opinion_detail", args=[opinion.pk]),
             )
         )
     return items

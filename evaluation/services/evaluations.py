@@ -67,7 +67,7 @@ def _lock_plan(plan_id: int) -> PilotPlan:
     return PilotPlan.objects.select_for_update(of=("self",)).select_related("call", "region").get(pk=plan_id)
 
 
-def _lock(evaluation: Evaluation) -> tuple[PilotPlan, Evaluation]:
+def lock_evaluation(evaluation: Evaluation) -> tuple[PilotPlan, Evaluation]:
     """Lock the plan, then the evaluation (the order every service of this stage keeps)."""
     plan = _lock_plan(evaluation.plan_id)
     evaluation = Evaluation.objects.select_for_update(of=("self",)).get(pk=evaluation.pk)
@@ -75,7 +75,7 @@ def _lock(evaluation: Evaluation) -> tuple[PilotPlan, Evaluation]:
     return plan, evaluation
 
 
-def _require_status(evaluation: Evaluation, *allowed: str) -> None:
+def require_evaluation_status(evaluation: Evaluation, *allowed: str) -> None:
     if evaluation.status not in allowed:
         raise ValidationError(
             _("该评价当前状态为“%(status)s”，不能执行此操作（可能已被他人处理，请刷新页面）。")
@@ -190,8 +190,8 @@ def evaluation_rate(*, actor, evaluation: Evaluation, ratings: list[RatingInput]
     keeps the result computed from the report's actual value against the stage's target of the report's
     version; a rating that differs from it needs a comment. Nothing is saved when any rating is refused."""
     _require_officer(actor)
-    plan, evaluation = _lock(evaluation)
-    _require_status(evaluation, Status.RATING)
+    plan, evaluation = lock_evaluation(evaluation)
+    require_evaluation_status(evaluation, Status.RATING)
     report = (
         Report.objects.select_related("version")
         .filter(evaluation=evaluation, kind=report_kind(evaluation.round))
@@ -282,8 +282,8 @@ def evaluation_propose(*, actor, evaluation: Evaluation, opinion: str) -> Evalua
     """Every indicator rated: the outcome follows from the rule; the officer's opinion goes with it to the
     leader (DECIDING)."""
     _require_officer(actor)
-    plan, evaluation = _lock(evaluation)
-    _require_status(evaluation, Status.RATING)
+    plan, evaluation = lock_evaluation(evaluation)
+    require_evaluation_status(evaluation, Status.RATING)
     opinion = _clean_text(opinion, _("请填写评价意见。"), "opinion_required")
     met, reasons, unrated = current_outcome(evaluation)
     if unrated:
@@ -332,8 +332,8 @@ def evaluation_decide(*, actor, evaluation: Evaluation, confirm: bool, comment: 
     """The leader confirms the proposed outcome or sends it back to rating with a comment. The proposer may
     not decide (four eyes)."""
     _require_leader(actor)
-    plan, evaluation = _lock(evaluation)
-    _require_status(evaluation, Status.DECIDING)
+    plan, evaluation = lock_evaluation(evaluation)
+    require_evaluation_status(evaluation, Status.DECIDING)
     if evaluation.proposed_by_id == actor.pk:
         raise ValidationError(_("评价结论由您提出，须由另一位领导确认。"), code="four_eyes")
     comment = (comment or "").strip()
@@ -386,8 +386,8 @@ def rectification_require(*, actor, evaluation: Evaluation, deadline: date, item
     """Not met in round 1: the officer sets the deadline and the items to fix; round 2 begins with the bureau's
     rectification report (due at the deadline)."""
     _require_officer(actor)
-    plan, evaluation = _lock(evaluation)
-    _require_status(evaluation, Status.RECTIFICATION_SETUP)
+    plan, evaluation = lock_evaluation(evaluation)
+    require_evaluation_status(evaluation, Status.RECTIFICATION_SETUP)
     items = _clean_text(items, _("请写明整改事项。"), "items_required")
     if not isinstance(deadline, date):
         raise ValidationError(_("请填写整改期限。"), code="deadline_required")

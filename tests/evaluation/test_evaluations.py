@@ -573,3 +573,100 @@ def test_the_list_offers_each_next_step_to_whoever_takes_it():
     assert "期后评价达标，待验收" in staff and "中期评价未达标，限期整改中" in staff  # the phase of each pilot
     auditor = client_for(make_user(Role.AUDITOR)).get(url).content.decode()
     assert 'data-testid="go-' not in auditor and 'data-testid="open-' not in auditor
+
+
+# --- expert opinions (optional) -------------------------------------------------------------------------------------
+
+
+def test_the_officer_asks_screened_experts_and_they_answer_on_their_own_page():
+    from evaluation.models import ExpertOpinion
+    from evaluation.services.evaluation_experts import (
+        evaluation_experts_invite,
+        evaluation_opinion_decline,
+        evaluation_opinion_submit,
+    )
+
+    from .factories import ExpertProfileFactory
+
+    plan = evaluation_pilot()
+    evaluation = open_evaluation(plan)
+    submit_report(evaluation, {17: "3"})
+    free, other, local = ExpertProfileFactory(), ExpertProfileFactory(), ExpertProfileFactory(home_region=plan.region)
+
+    staff = client_for(officer())
+    page = staff.get(reverse("evaluation:evaluation_detail", args=[evaluation.pk])).content.decode()
+    assert f'name="experts" value="{free.pk}"' in page
+    assert f'name="experts" value="{local.pk}"' not in page and f"与申报地区相同：{plan.region.name}" in page
+
+    with pytest.raises(ValidationError) as error:
+        evaluation_experts_invite(actor=officer(), evaluation=evaluation, expert_ids=[free.pk, local.pk])
+    assert error.value.messages == [f"{local.full_name}需回避：与申报地区相同：{plan.region.name}。"]
+    assert not ExpertOpinion.objects.exists()
+    answer = staff.post(reverse("evaluation:experts_invite", args=[evaluation.pk]), {"experts": [free.pk, other.pk]})
+    assert answer.status_code == 302
+    mine, theirs = ExpertOpinion.objects.get(expert=free), ExpertOpinion.objects.get(expert=other)
+    assert (mine.round, mine.status) == (1, ExpertOpinion.Status.INVITED)
+
+    # each expert sees only the opinion asked of them, and not the officer's ratings
+    (item,) = inbox_items(free.user)
+    assert item.url == reverse("evaluation:opinion_detail", args=[mine.pk])
+    expert = client_for(free.user)
+    assert expert.get(reverse("evaluation:opinion_detail", args=[theirs.pk])).status_code == 404
+    assert expert.get(reverse("evaluation:evaluation_detail", args=[evaluation.pk])).status_code == 404
+    answer = expert.post(
+        reverse("evaluation:opinion_detail", args=[mine.pk]), {"suggested_outcome": "met", "text": "基本达到。"}
+    )
+    assert "请先声明与该试点无利益冲突；如有冲突请申请回避。" in answer.content.decode()
+    assert "基本达到。" in answer.content.decode()
+    answer = expert.post(
+        reverse("evaluation:opinion_detail", args=[mine.pk]),
+        {"no_conflict": "on", "suggested_outcome": "not_met", "text": "改造规上企业数量明显不足。"},
+    )
+    assert answer.status_code == 302
+    mine.refresh_from_db()
+    assert (mine.status, mine.suggested_outcome) == (ExpertOpinion.Status.SUBMITTED, "not_met")
+    assert mine.declared_at is not None
+    with pytest.raises(ValidationError):
+        evaluation_opinion_submit(actor=free.user, opinion=mine, no_conflict=True, suggested_outcome="met", text="改")
+    with pytest.raises(PermissionDenied):
+        evaluation_opinion_decline(actor=free.user, opinion=theirs, reason="不是我的")
+    evaluation_opinion_decline(actor=other.user, opinion=theirs, reason="近期曾为该市提供咨询服务。")
+
+    # the officer and the leader read the opinions; the officer still rates and proposes
+    page = staff.get(reverse("evaluation:evaluation_detail", args=[evaluation.pk])).content.decode()
+    assert "改造规上企业数量明显不足。" in page and "近期曾为该市提供咨询服务。" in page
+    rate_as_computed(evaluation)
+    propose(evaluation)
+    assert (
+        "改造规上企业数量明显不足。"
+        in client_for(leader()).get(reverse("evaluation:evaluation_decide", args=[evaluation.pk])).content.decode()
+    )
+
+
+def test_an_expert_cannot_answer_once_the_evaluation_moved_on():
+    from evaluation.models import ExpertOpinion
+    from evaluation.services.evaluation_experts import evaluation_experts_invite, evaluation_opinion_submit
+
+    from .factories import ExpertProfileFactory
+
+    evaluation = open_evaluation(evaluation_pilot())
+    expert = ExpertProfileFactory()
+    with pytest.raises(ValidationError):  # not yet reported: nothing to give an opinion on
+        evaluation_experts_invite(actor=officer(), evaluation=evaluation, expert_ids=[expert.pk])
+    submit_report(evaluation)
+    (opinion,) = evaluation_experts_invite(actor=officer(), evaluation=evaluation, expert_ids=[expert.pk])
+    with pytest.raises(ValidationError) as error:
+        evaluation_experts_invite(actor=officer(), evaluation=evaluation, expert_ids=[expert.pk])
+    assert error.value.messages == [f"{expert.full_name}已受邀提出本轮意见。"]
+    rate_as_computed(evaluation)
+    propose(evaluation)
+    with pytest.raises(ValidationError) as error:
+        evaluation_opinion_submit(
+            actor=expert.user,
+            opinion=ExpertOpinion.objects.get(pk=opinion.pk),
+            no_conflict=True,
+            suggested_outcome="met",
+            text="同意。",
+        )
+    assert error.value.messages == ["该评价已进入下一环节，不再征求本轮意见。"]
+    assert inbox_items(expert.user) == []
