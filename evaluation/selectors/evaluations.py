@@ -249,13 +249,19 @@ class PilotLine:
         return add_months(issued, self.plan.call.period_months) if issued else None
 
     @property
+    def has_targets(self) -> bool:
+        """A national SME city pilot has no target table of its own: nothing to evaluate against."""
+        return self.plan.call.kind != self.plan.call.Kind.NATIONAL_SME_CITY
+
+    @property
     def may_open_midterm(self) -> bool:
-        return self.plan.phase == PilotPlan.Phase.IMPLEMENTING and self.midterm is None
+        return self.has_targets and self.plan.phase == PilotPlan.Phase.IMPLEMENTING and self.midterm is None
 
     @property
     def may_open_final(self) -> bool:
         return (
-            self.plan.phase == PilotPlan.Phase.IMPLEMENTING
+            self.has_targets
+            and self.plan.phase == PilotPlan.Phase.IMPLEMENTING
             and self.midterm is not None
             and self.midterm.status == Evaluation.Status.MET
             and self.final is None

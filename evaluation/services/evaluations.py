@@ -143,8 +143,9 @@ def evaluation_open(*, actor, plan: PilotPlan, stage: str, report_due_on: date) 
         raise ValidationError(_("请填写报告提交期限。"), code="due_required")
     if report_due_on <= timezone.localdate():
         raise ValidationError(_("报告提交期限应晚于今天。"), code="due_past")
-    if version_in_force(plan) is None:
-        raise ValidationError(_("该方案没有已形成的版本，无法对照目标开展评价。"), code="no_version")
+    version = version_in_force(plan)
+    if version is None or all(target.target is None for target in stage_targets(version, stage)):
+        raise ValidationError(_("该方案没有绩效目标表，无法对照目标开展评价。"), code="no_targets")
     evaluation = Evaluation(
         plan=plan,
         stage=stage,

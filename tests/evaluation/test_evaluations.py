@@ -670,3 +670,12 @@ def test_an_expert_cannot_answer_once_the_evaluation_moved_on():
         )
     assert error.value.messages == ["该评价已进入下一环节，不再征求本轮意见。"]
     assert inbox_items(expert.user) == []
+
+
+def test_a_plan_without_targets_is_not_evaluated():
+    from tests.pilots.test_payments import approved_plan
+
+    plan = approved_plan()  # version 1 froze an empty target table
+    with pytest.raises(ValidationError) as error:
+        open_evaluation(plan)
+    assert error.value.messages == ["该方案没有绩效目标表，无法对照目标开展评价。"]
