@@ -163,7 +163,7 @@ def task_rows(old: list[dict], new: list[dict]) -> list[dict]:
     matcher = difflib.SequenceMatcher(None, [_task_key(t) for t in old], [_task_key(t) for t in new], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            rows += [{"kind": "equal", "old": t, "new": t} for t in new[j1:j2]]
+            rows += [{"kind": "equal", "old": t, "new": t, "changed_fields": []} for t in new[j1:j2]]
             continue
         befores, afters = old[i1:i2], new[j1:j2]
         for index in range(max(len(befores), len(afters))):

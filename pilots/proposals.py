@@ -82,7 +82,8 @@ def values_in_force(snapshot: dict) -> dict:
     return {
         "sections": {name: snapshot["sections"].get(name, "") for names in PART_SECTIONS.values() for name in names},
         "targets": {
-            str(row["indicator_id"]): {field: row[field] or "" for field in FIELDS} for row in snapshot["targets"]
+            str(row["indicator_id"]): {field: _cell_text(row[field], row["kind"]) for field in FIELDS}
+            for row in snapshot["targets"]
         },
         "fund_lines": {
             line["direction"]: {"description": line["description"], **{s: line[s] for s in FundLine.SOURCES}}
@@ -90,6 +91,14 @@ def values_in_force(snapshot: dict) -> dict:
         },
         "phased_tasks": [{"task": t["task"], "owner": t["owner"], "due": t["due"]} for t in snapshot["phased_tasks"]],
     }
+
+
+def _cell_text(value, kind: str) -> str:
+    """A frozen target value as the bureau would type it: counts whole, percentages with one place."""
+    if value in (None, ""):
+        return ""
+    number = Decimal(value)
+    return f"{number:.1f}" if kind == Indicator.Kind.PERCENT else f"{number:.0f}"
 
 
 def only_parts(values: dict, parts) -> dict:

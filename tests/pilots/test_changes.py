@@ -94,11 +94,13 @@ def plan(db):
 
 def test_an_approved_change_makes_a_new_version_in_force_and_keeps_the_old_one(plan):
     v1 = version_in_force(plan)
+    # the values in force as the form shows them: counts whole, percentages with one place
     assert in_force(plan)["targets"][target_id(plan, RETROFIT_ABOVE)] == {
-        "baseline": "0.0",
-        "midterm_target": "30.0",
-        "target": "60.0",
+        "baseline": "0",
+        "midterm_target": "30",
+        "target": "60",
     }
+    assert in_force(plan)["targets"][target_id(plan, "企业上云率")]["target"] == "80.5"
     v1_snapshot = dict(v1.snapshot)
     the_leader = leader()
     change = forwarded(plan)
@@ -466,6 +468,9 @@ def test_the_diff_of_two_versions_cell_by_cell_and_line_by_line(plan):
     subsidy = diff["funds"]["totals"][2]
     assert (subsidy["old"], subsidy["new"]) == ("11,600,000.00", "8,000,000.00")
     assert diff["counts"]["sections"] == 0 and diff["counts"]["tasks"] == 0
+    moved = [{**task, "due": "2026-03-31"} if n == 1 else task for n, task in enumerate(new["phased_tasks"])]
+    (row,) = [row for row in version_diff(new, {**new, "phased_tasks": moved})["tasks"] if row["kind"] != "equal"]
+    assert (row["kind"], row["changed_fields"], row["new"]["due"]) == ("changed", ["due"], "2026-03-31")
     assert version_diff(old, old)["has_changes"] is False
 
 
@@ -506,7 +511,7 @@ def test_the_whole_change_through_the_pages(plan):
     form = page(client, bureau, "change_new", plan)
     html = form.content.decode()
     key = target_id(plan, RETROFIT_ABOVE)
-    assert f'name="target-{key}-target" value="60.0"' in html
+    assert f'name="target-{key}-target" value="60"' in html
     assert 'name="fund-retrofit-subsidy_requested" value="8000000.00"' in html
     assert "方案变更不改变批复金额（8,000,000.00 元）" in html
 
@@ -524,6 +529,8 @@ def test_the_whole_change_through_the_pages(plan):
     assert f'name="target-{key}-target" value="80"' in html
     change = PlanChange.objects.get(plan=plan)
     assert change.status == Status.DRAFT
+    # the page now posts to the draft it made (posting to "new" again would find it open and lose the form)
+    assert f'action="{reverse("pilots:change_edit", args=[plan.pk, change.number])}"' in html
     assert "调整说明.pdf" in html  # the evidence was kept
 
     # corrected: the preview (confirmation page) with the comparison
