@@ -47,7 +47,8 @@ def review_calls(user) -> list[PilotCall]:
         PilotCall.objects.filter(
             Q(status__in=REVIEW_STARTED)
             | Q(status=PilotCall.Status.CLOSED)
-            | Q(status=PilotCall.Status.OPEN, deadline__lte=timezone.now())
+            | Q(status=PilotCall.Status.OPEN, deadline__lte=timezone.now()),
+            kind=PilotCall.Kind.PILOT,  # a national SME city pilot call has no expert review
         )
         .select_related("review__agency")
         .annotate(

@@ -171,6 +171,13 @@ def test_the_review_agency_has_nothing_to_do_with_national_plans(plan):
     client = Client()
     client.force_login(coordinator)
     assert client.get(reverse("pilots:plan_detail", args=[plan.pk])).status_code == 404
+    # nor its call among the calls to review (a pilot call past its deadline is there)
+    from evaluation.selectors.pool import review_calls
+
+    pilot_call = PilotCallFactory(past_deadline=True)
+    assert [call.pk for call in review_calls(coordinator)] == [pilot_call.pk]
+    PilotCall.objects.filter(pk=plan.call_id).update(status=PilotCall.Status.CLOSED)
+    assert [call.pk for call in review_calls(coordinator)] == [pilot_call.pk]
 
 
 # --- the pages ---------------------------------------------------------------------------------------------
