@@ -14,6 +14,11 @@ class EvaluationConfig(AppConfig):
         # The ranking report's PDF is readable by whoever may read the report.
         register_owner_check("evaluation.RankingReport", can_view_ranking_report)
 
+        from .permissions_progress import can_view_pilot_evaluation
+
+        # An evaluation's report PDF goes with its pilot (the Department, the auditors, the pilot's region).
+        register_owner_check("evaluation.Evaluation", can_view_pilot_evaluation)
+
         from pilots.selectors_money import register_review
 
         from .selectors import ranked_plans, revision_suggestions

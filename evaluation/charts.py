@@ -266,14 +266,15 @@ def _panel(parent, series: IndicatorSeries, periods: list[str], *, x0: float, y0
             **{"class": "actual-label"},
         )
     if all(value is None for value in series.actuals):
+        # Top right of the plot, clear of the points (the baseline) and the mid-term diamond.
         _sub(
             group,
             "text",
             _("暂无实际值"),
-            x=_fmt((left + right) / 2),
-            y=_fmt((top + bottom) / 2),
+            x=_fmt(right),
+            y=_fmt(top - 8),
             font_size=11,
-            text_anchor="middle",
+            text_anchor="end",
             fill=MUTED_COLOUR,
             **{"class": "no-data"},
         )

@@ -20,3 +20,12 @@ def send_report_reminders_task() -> int:
 
     self_assessments_ensure()
     return len(report_reminders_send())
+
+
+@shared_task(**RENDER_TASK_OPTIONS)
+def render_evaluation_pdf(self, evaluation_id: int, refresh: bool = False) -> int | None:
+    """Print a decided evaluation (绩效评价报告) and keep it as its PDF (idempotent per decision)."""
+    from .reports_pdf import render_evaluation_pdf_now
+
+    document = render_evaluation_pdf_now(evaluation_id, refresh=refresh)
+    return document.pk if document else None
