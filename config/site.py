@@ -53,7 +53,7 @@ site = PortalSite(
             permission=for_roles(*PILOT_ROLES),
         ),
         Application(
-            title=_("专家评审"),
+            title=_("评审与评价"),
             icon="rate_review",
             app_name="evaluation",
             urlpatterns=evaluation_urls,
