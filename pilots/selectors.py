@@ -11,7 +11,7 @@ from accounts.roles import Role
 from audit.models import AuditEvent
 from documents.models import Document
 
-from .models import FundLine, PilotCall, PilotPlan, PlanVersion, TargetValue
+from .models import FundLine, Instalment, PilotCall, PilotPlan, PlanVersion, TargetValue
 
 
 def plans_visible_to(user) -> QuerySet[PilotPlan]:
@@ -47,18 +47,20 @@ def plan_list(user, *, call: PilotCall | None = None, status: str | None = None)
 
 
 def plan_detail(user, pk) -> PilotPlan:
-    """The plan with everything its page shows, in a fixed number of queries."""
+    """The plan with everything its page shows, in a fixed number of queries (the approval with its version,
+    and the instalments with their payments, included: one query for all instalments, not one each)."""
     from .permissions import get_plan_for_user_or_404
 
     queryset = (
         plans_visible_to(user)
-        .select_related("stamped_pdf", "call__target_template")
+        .select_related("stamped_pdf", "call__target_template", "approval__version")
         .prefetch_related(
             "chains",
             "phased_tasks",
             Prefetch("fund_lines", queryset=FundLine.objects.order_by("id")),
             Prefetch("target_values", queryset=TargetValue.objects.select_related("indicator")),
             "versions",
+            Prefetch("instalments", queryset=Instalment.objects.select_related("payment").order_by("order")),
         )
     )
     return get_plan_for_user_or_404(user, pk, queryset=queryset)
