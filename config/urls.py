@@ -5,6 +5,8 @@ from accounts import views as account_views
 
 from .site import site
 
+handler500 = "config.middleware.server_error"  # a database error outside a view gets the Chinese 503 page
+
 urlpatterns = [
     path("accounts/login/", account_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", account_views.LogoutView.as_view(), name="logout"),
