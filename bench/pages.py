@@ -363,6 +363,7 @@ SUBJECTS: dict[str, Callable[[object], dict | None]] = {
     "evaluation:report_submit": lambda user: _model_pk("evaluation.Report"),
     "evaluation:report_accept": lambda user: _model_pk("evaluation.Report"),
     "evaluation:report_return": lambda user: _model_pk("evaluation.Report"),
+    "evaluation:opinion_detail": lambda user: _model_pk("evaluation.ExpertOpinion"),
 }
 
 

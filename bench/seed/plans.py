@@ -135,9 +135,12 @@ def _stamped_pdf(organisation: Organisation, plan: PilotPlan, when) -> Document:
     )
 
 
-def bench_plans(*, calls, leagues, people, enterprises_per_plan: int, writer: AuditWriter, rng: random.Random):
+def bench_plans(
+    *, calls, leagues, people, enterprises_per_plan: int, writer: AuditWriter, rng: random.Random, state=None
+):
     """Every league/city's plan in every call: all accepted in the closed calls (the review moves them on),
-    two in each state in the open call. Returns the plans."""
+    two in each state in the open call (or all in ``state``). Returns the plans."""
+    forced = state
     bureaus = {org.region_id: org for org in Organisation.objects.filter(kind="industry_bureau", region__in=leagues)}
     users = people.users
     plans, states = [], {}
@@ -145,6 +148,7 @@ def bench_plans(*, calls, leagues, people, enterprises_per_plan: int, writer: Au
         is_open = call.status == PilotCall.Status.OPEN
         for position, league in enumerate(leagues):
             state = OPEN_CALL_STATES[position % len(OPEN_CALL_STATES)] if is_open else S.ACCEPTED
+            state = forced or state
             started = (
                 call.deadline - timedelta(days=80 - position) if not is_open else timezone.now() - timedelta(days=30)
             )
