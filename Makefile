@@ -17,6 +17,10 @@ run: setup
 	@echo "==> 智改数转管理平台: http://127.0.0.1:8000/  (Ctrl+C to stop)"
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
+# The production processes in the foreground (gunicorn, Celery worker and beat; PostgreSQL and Redis): docs/deploy.md.
+serve: setup
+	./scripts/serve.sh
+
 test-setup:
 	WITH_DEV=1 ./scripts/bootstrap.sh --browser
 
