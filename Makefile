@@ -27,6 +27,9 @@ test-setup:
 test: test-setup
 	DATABASE_URL=$(TEST_DATABASE_URL) ./scripts/test.sh
 
+bench: test-setup
+	./bench/run.sh
+
 messages:
 	$(DEV_ENV) $(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var
 	$(DEV_ENV) $(PY) manage.py compilemessages --ignore=.venv

@@ -48,6 +48,23 @@ class Scale:
         )
 
 
+def scale_note(scale: Scale) -> str:
+    return f"（基准测试数据 S={scale.factor}）"
+
+
+def seeded_scale() -> float | None:
+    """The scale of the bench data set in this database (None: there is none)."""
+    import re
+
+    from pilots.models import PilotCall
+
+    call = PilotCall.objects.filter(title__contains=MARKER).order_by("pk").first()
+    if call is None:
+        return None
+    found = re.search(r"基准测试数据 S=([0-9.]+)", call.guide_text)
+    return float(found.group(1)) if found else -1.0
+
+
 @contextmanager
 def quiet_side_effects():
     """While seeding: PDFs are queued, not rendered (no worker listens to the in-memory broker; pages
@@ -103,7 +120,9 @@ def seed(scale: Scale, *, seed_value: int = 7, log=print) -> dict:
         leagues = list(Region.objects.filter(pk__in=[league.pk for league in people.leagues[: scale.leagues]]))
         leagues.sort(key=lambda region: region.code)
         with transaction.atomic():
-            calls = plans.bench_calls(years=years[-scale.calls :], officer=people.users["dept"], writer=writer)
+            calls = plans.bench_calls(
+                years=years[-scale.calls :], officer=people.users["dept"], writer=writer, note=scale_note(scale)
+            )
             made_plans = plans.bench_plans(
                 calls=calls,
                 leagues=leagues,

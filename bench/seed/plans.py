@@ -76,7 +76,7 @@ CALL_TITLE = "{year}年自治区制造业数字化转型试点申报（基准测
 STAMPED_PDF_PATH = "private/bench/stamped-plan.pdf"
 
 
-def bench_calls(*, years: list[int], officer, writer: AuditWriter) -> list[PilotCall]:
+def bench_calls(*, years: list[int], officer, writer: AuditWriter, note: str = "") -> list[PilotCall]:
     """One call a year; every call but the last is closed (its deadline passed), the last is open."""
     template = TargetTemplate.objects.order_by("created_at").first()
     now = timezone.now()
@@ -88,7 +88,8 @@ def bench_calls(*, years: list[int], officer, writer: AuditWriter) -> list[Pilot
             PilotCall(
                 year=year,
                 title=CALL_TITLE.format(year=year),
-                guide_text="以盟市为单位申报，由盟市工信局会同财政局编制总体方案，试点期2年，改造企业不少于100家。",
+                guide_text="以盟市为单位申报，由盟市工信局会同财政局编制总体方案，试点期2年，改造企业不少于100家。"
+                + note,
                 deadline=deadline,
                 pilots_sought=5,
                 target_template=template,

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from bench.seed import Scale, seed
+from bench.seed import Scale, seed, seeded_scale
 
 
 class Command(BaseCommand):
@@ -12,10 +12,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scale", type=float, default=1.0, help="1 = the full set; 0.01 = the test set")
         parser.add_argument(
+            "--status", action="store_true", help="print the scale already seeded here (none: nothing) and stop"
+        )
+        parser.add_argument(
             "--seed", dest="seed_value", type=int, default=7, help="random seed (the same seed gives the same data)"
         )
 
-    def handle(self, *args, scale, seed_value, **options):
+    def handle(self, *args, scale, seed_value, status=False, **options):
+        if status:
+            self.stdout.write(str(seeded_scale()))
+            return
         if connection.vendor != "postgresql":
             raise CommandError("bench_seed needs PostgreSQL (DATABASE_URL=postgres://…)")
         if scale <= 0:
