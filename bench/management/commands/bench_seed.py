@@ -1,5 +1,7 @@
 import json
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -32,3 +34,6 @@ class Command(BaseCommand):
         except RuntimeError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(json.dumps(result, ensure_ascii=False, indent=1))
+        results = Path(settings.BASE_DIR) / "bench" / "results"
+        results.mkdir(exist_ok=True)
+        (results / f"seed-{connection.settings_dict['NAME']}.json").write_text(json.dumps(result, indent=1))
