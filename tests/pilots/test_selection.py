@@ -495,6 +495,6 @@ def test_the_inbox_offers_each_step_to_its_role(ranked, django_assert_max_num_qu
     services.selection_publish(actor=the_officer, selection=selection)
     assert inbox_items(the_officer) == []
     assert inbox_items(make_user(Role.APPLICANT)) == []
-    for user in (the_officer, the_leader):  # one query per kind of item, whatever their number
-        with django_assert_max_num_queries(2):
+    for user in (the_officer, the_leader):  # one query per kind of item (lists; plan changes), whatever their number
+        with django_assert_max_num_queries(3):
             inbox_items(user)
