@@ -40,7 +40,9 @@ class ClawbackForm(forms.Form):
 
 
 class RecoveryForm(forms.Form):
-    recovered_on = forms.DateField(label=gettext_lazy("收回日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    recovered_on = forms.DateField(
+        label=gettext_lazy("收回日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     voucher_number = forms.CharField(label=gettext_lazy("收回凭证号"), max_length=60)
 
 

@@ -29,7 +29,9 @@ class PaymentForm(forms.Form):
         decimal_places=2,
         widget=forms.NumberInput(attrs={"step": "0.01", "min": "0.01"}),
     )
-    paid_on = forms.DateField(label=gettext_lazy("拨付日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    paid_on = forms.DateField(
+        label=gettext_lazy("拨付日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     voucher_number = forms.CharField(label=gettext_lazy("凭证号"), max_length=60)
 
 
