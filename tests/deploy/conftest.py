@@ -7,12 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from . import harness
-
-
-@pytest.fixture(scope="session")
-def deploy_static_root() -> Path:
-    return harness.static_root()
+from . import harness, processes
 
 
 @dataclass
@@ -22,7 +17,6 @@ class Deployment:
     database: str
     redis_number: int
     root: Path
-    static_root: Path
     services: list = field(default_factory=list)
 
     @property
@@ -33,8 +27,14 @@ class Deployment:
     def redis_url(self) -> str:
         return harness.redis_url(self.redis_number)
 
-    def environment(self, **overrides: str) -> dict:
+    @property
+    def static_root(self) -> Path:
+        return harness.static_root()  # collected on first use (a worker needs none)
+
+    def environment(self, *, static: bool = True, **overrides: str) -> dict:
         """The production environment of the web processes and workers (settings from the environment)."""
+        if static:
+            overrides.setdefault("STATIC_ROOT", str(self.static_root))
         return harness.base_environment(
             DEBUG="0",
             SECRET_KEY=self.secret_key,
@@ -42,7 +42,6 @@ class Deployment:
             DATABASE_URL=harness.database_url(self.database),
             REDIS_URL=self.redis_url,
             MEDIA_ROOT=str(self.media_root),
-            STATIC_ROOT=str(self.static_root),
             CONN_MAX_AGE="60",
             LOG_LEVEL="WARNING",
             WEB_CONCURRENCY="1",
@@ -57,14 +56,14 @@ class Deployment:
     def seed(self, **kwargs) -> dict:
         return harness.seed(self.database, media_root=self.media_root, **kwargs)
 
-    def start_web(self, name: str, **environment: str) -> tuple[harness.Service, str]:
-        service, url = harness.web_service(name, self.environment(**environment), self.root)
+    def start_web(self, name: str, **environment: str) -> tuple[processes.Service, str]:
+        service, url = processes.web_service(name, self.environment(**environment), self.root)
         self.services.append(service.start())
         return service, url
 
     def start_worker(self, name: str, *, app: str = "config", concurrency: int = 2, **environment: str):
-        service = harness.worker_service(
-            name, self.environment(**environment), self.root, app=app, concurrency=concurrency
+        service = processes.worker_service(
+            name, self.environment(static=False, **environment), self.root, app=app, concurrency=concurrency
         )
         self.services.append(service.start())
         return service
@@ -78,11 +77,11 @@ class Deployment:
 
 
 @pytest.fixture
-def deployment(tmp_path, deploy_static_root):
+def deployment(tmp_path):
     database = harness.fresh_database("t")
     try:
         with harness.redis_database() as number:
-            deployed = Deployment(database, number, tmp_path, deploy_static_root)
+            deployed = Deployment(database, number, tmp_path)
             try:
                 yield deployed
             finally:

@@ -10,7 +10,7 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-from . import harness
+from . import harness, processes
 
 PLANS = 6
 TWICE = 3  # the first plans are also submitted through the other web process, at the same moment
@@ -32,11 +32,11 @@ def test_plans_submitted_through_two_web_processes_are_frozen_once_and_rendered_
     webs = dict([("a", deployment.start_web("web-a")), ("b", deployment.start_web("web-b"))])
     worker = deployment.start_worker("worker")
     for _service, url in webs.values():
-        harness.wait_for_web(url, data["login_url"])
+        processes.wait_for_web(url, data["login_url"])
     worker.wait_for_output(r"ready\.")
 
     # Each bureau logs in through both web processes (a session each; logins run in parallel).
-    sessions = {(plan["username"], web): harness.WebClient(url) for plan in plans for web, (_s, url) in webs.items()}
+    sessions = {(plan["username"], web): processes.WebClient(url) for plan in plans for web, (_s, url) in webs.items()}
     with ThreadPoolExecutor(max_workers=6) as pool:
         list(
             pool.map(
@@ -94,7 +94,7 @@ def test_plans_submitted_through_two_web_processes_are_frozen_once_and_rendered_
 
     # Static files come precompressed from WhiteNoise, cached for good; pages carry HSTS (SECURE_SSL).
     _web, url_a = webs["a"]
-    client = harness.WebClient(url_a)
+    client = processes.WebClient(url_a)
     login_page = client.get(data["login_url"])
     assert login_page.headers["Strict-Transport-Security"].startswith("max-age=31536000")
     hashed_css = harness.static_manifest(deployment.static_root)["css/portal.css"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from . import harness
+from . import harness, processes
 
 SERVE = str(harness.REPO / "scripts" / "serve.sh")
 COMPLETE = {
@@ -59,8 +59,8 @@ def alive(pid: int) -> bool:
 
 def test_serve_runs_the_web_server_worker_and_beat_and_ctrl_c_stops_them_all(deployment, tmp_path):
     data = deployment.seed(plans=1)
-    port = harness.free_port()
-    service = harness.Service(
+    port = processes.free_port()
+    service = processes.Service(
         "serve",
         [SERVE],
         deployment.environment(
@@ -71,17 +71,17 @@ def test_serve_runs_the_web_server_worker_and_beat_and_ctrl_c_stops_them_all(dep
         tmp_path / "serve.log",
     ).start()
     deployment.services.append(service)
-    harness.wait_for_web(f"http://127.0.0.1:{port}", data["login_url"], timeout=180)
+    processes.wait_for_web(f"http://127.0.0.1:{port}", data["login_url"], timeout=180)
     service.wait_for_output(r"celery@\S+ ready\.")
     service.wait_for_output(r"beat: Starting")
     output = service.output()
     assert "static files in" in output and "are up to date" in output
-    processes = children_of(service.process.pid)
-    assert len(processes) == 3, processes  # gunicorn, the worker, beat
+    started = children_of(service.process.pid)
+    assert len(started) == 3, started  # gunicorn, the worker, beat
 
     service.signal(signal.SIGINT)  # Ctrl+C in the terminal: the script's process group
     assert service.process.wait(timeout=90) == 0, service.output()[-3000:]
-    harness.wait_until(lambda: not any(map(alive, processes)), timeout=30, what="every process to end")
+    harness.wait_until(lambda: not any(map(alive, started)), timeout=30, what="every process to end")
     output = service.output()
     assert "==> stopping" in output
     assert "Shutting down: Master" in output  # gunicorn, after its requests
