@@ -542,6 +542,7 @@ def test_the_whole_change_through_the_pages(plan):
     assert response.url == reverse("pilots:change_detail", args=[plan.pk, change.number])
     confirm = client.get(response.url).content.decode()
     assert 'data-testid="submit-change"' in confirm
+    assert 'data-confirm="确定提交该变更申请吗？提交后不能修改。"' in confirm  # asked again (static/js/portal.js)
     assert f'data-changed="{RETROFIT_ABOVE}-target"' in confirm
     assert f'data-changed="{RETROFIT_ABOVE}-baseline"' not in confirm
 
