@@ -7,12 +7,14 @@ from django.db.models import Sum
 
 from evaluation.models import Evaluation, Report
 from pilots.models import Clawback, Instalment, Payment, PlanChange, PlanVersion
+from tests.pilots.factories import shipped_target_template
 from workflows.demo import load_demo_history
 from workflows.demo_aftercare import AFTERCARE_REGIONS, load_demo_aftercare
 
 
 # Loading the demo takes tens of seconds: one test loads it once and checks everything.
 def test_the_demo_shows_every_post_approval_state_once_with_money_that_adds_up(demo):
+    shipped_target_template()  # flushed by the transactional tests that may run before this one
     load_demo_history()
     call = load_demo_aftercare()
     aftercare = {plan.region.code: plan for plan in call.plans.select_related("region")}
