@@ -35,9 +35,13 @@ def test_plans_submitted_through_two_web_processes_are_frozen_once_and_rendered_
         processes.wait_for_web(url, data["login_url"])
     worker.wait_for_output(r"ready\.")
 
-    # Each bureau logs in through both web processes (a session each; logins run in parallel).
-    sessions = {(plan["username"], web): processes.WebClient(url) for plan in plans for web, (_s, url) in webs.items()}
-    with ThreadPoolExecutor(max_workers=6) as pool:
+    own_web = {plan["id"]: "ab"[number % 2] for number, plan in enumerate(plans)}
+    jobs = [(plan, own_web[plan["id"]]) for plan in plans]
+    jobs += [(plan, "ba"[number % 2]) for number, plan in enumerate(plans[:TWICE])]
+
+    # Each bureau logs in through the web process(es) it will use (a session each; in parallel).
+    sessions = {(plan["username"], web): processes.WebClient(webs[web][1]) for plan, web in jobs}
+    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
         list(
             pool.map(
                 lambda item: item[1].log_in(data["login_url"], item[0][0], data["password"]),
@@ -53,9 +57,6 @@ def test_plans_submitted_through_two_web_processes_are_frozen_once_and_rendered_
     )[0][0]
     assert dropped >= 2, "each web process keeps a connection (CONN_MAX_AGE)"
 
-    own_web = {plan["id"]: "ab"[number % 2] for number, plan in enumerate(plans)}
-    jobs = [(plan, own_web[plan["id"]]) for plan in plans]
-    jobs += [(plan, "ba"[number % 2]) for number, plan in enumerate(plans[:TWICE])]
     start = threading.Barrier(len(jobs))
 
     def submit(job):
