@@ -154,7 +154,7 @@ def _panel(parent, series: IndicatorSeries, periods: list[str], *, x0: float, y0
             label,
             x=_fmt(x_at(index)),
             y=bottom + 16,
-            font_size=10,
+            font_size=11,
             text_anchor="middle",
             fill=MUTED_COLOUR,
             **{"class": "x-label"},
@@ -186,6 +186,8 @@ def _panel(parent, series: IndicatorSeries, periods: list[str], *, x0: float, y0
             **{"class": "target-label"},
         )
 
+    diamond_index = None if midterm_index is None else midterm_index + 1
+    diamond_y = None if series.midterm_target is None else y_at(float(series.midterm_target))
     if series.midterm_target is not None:
         if midterm_index is not None:
             cx, cy = x_at(midterm_index + 1), y_at(float(series.midterm_target))
@@ -251,6 +253,8 @@ def _panel(parent, series: IndicatorSeries, periods: list[str], *, x0: float, y0
         # Above the point, unless the target's line runs there; the first and last flush with the point, so
         # that they stay clear of the axis labels and of the target's label.
         label_y = y - 7
+        if index == diamond_index and diamond_y is not None and abs(diamond_y - y) < 16:
+            label_y = min(y, diamond_y - 6) - 7  # above the mid-term diamond drawn there too
         if target_y is not None and abs(label_y - 4 - target_y) < 8:
             label_y = y + 15
         anchor = "start" if index == 0 and len(labels) > 1 else "end" if index == len(labels) - 1 else "middle"
@@ -260,7 +264,7 @@ def _panel(parent, series: IndicatorSeries, periods: list[str], *, x0: float, y0
             format_value(value, series.kind),
             x=_fmt(x + {"start": 3, "end": -3, "middle": 0}[anchor]),
             y=_fmt(label_y),
-            font_size=10,
+            font_size=11,
             text_anchor=anchor,
             fill=ACTUAL_COLOUR,
             **{"class": "actual-label"},
@@ -331,9 +335,10 @@ def group_chart(
     return mark_safe(ET.tostring(svg, encoding="unicode"))  # noqa: S308 - ElementTree escaped every text
 
 
-def progress_charts(progress) -> list[dict]:
+def progress_charts(progress, *, per_row: int = 2) -> list[dict]:
     """A chart per level-2 group of a pilot's progress (``evaluation.selectors.progress.Progress``):
-    ``[{"group": Group, "svg": SafeString}]``, in the target table's order."""
+    ``[{"group": Group, "svg": SafeString}]``, in the target table's order. ``per_row``: panels a row (3 on
+    a screen, 2 on an A4 page, where a wider chart would print too small)."""
     periods = [column.short_label for column in progress.columns]
     keys = [column.key for column in progress.columns]
     midterm_index = keys.index("midterm") if "midterm" in keys else None
@@ -353,5 +358,6 @@ def progress_charts(progress) -> list[dict]:
             for row in group.rows
         ]
         title = f"{group.level1} · {group.level2}"
-        charts.append({"group": group, "svg": group_chart(title, periods, series, midterm_index=midterm_index)})
+        svg = group_chart(title, periods, series, midterm_index=midterm_index, per_row=per_row)
+        charts.append({"group": group, "svg": svg})
     return charts

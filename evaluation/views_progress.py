@@ -30,7 +30,7 @@ def pilot_detail(request, pk: int):
             "plan": plan,
             "page": page,
             "progress": page.progress,
-            "charts": progress_charts(page.progress),
+            "charts": progress_charts(page.progress, per_row=3),
             "today": timezone.localdate(),
         },
     )

@@ -16,7 +16,7 @@ missing report shows as a gap, not as a shorter table.
 The *latest* actual of an indicator is the value of its last column that has one; completion and met are
 measured from it against the final target with ``evaluation.completion`` (the one formula).
 
-Reads: ``pilot_progress(plan)`` costs four queries (the plan's call loaded with it), ``pilot_page`` nine and
+Reads: ``pilot_progress(plan)`` costs four queries (the plan's call loaded with it), ``pilot_page`` eight and
 ``call_pilots_overview(call)`` four, whatever the number of reports, evaluations and pilots.
 """
 
@@ -408,7 +408,8 @@ def _progress_of(plan: PilotPlan, reports: list[Report], *, rating_visible=None)
 
 def pilot_page(plan: PilotPlan, *, viewer, today: date | None = None) -> PilotPage:
     """The pilot page of a plan the viewer may see (``get_pilot_for_user_or_404``), with the ratings the
-    viewer may see (``can_see_ratings``): nine queries, whatever the number of reports and evaluations."""
+    viewer may see (``can_see_ratings``): eight queries (and the viewer's roles, once), whatever the number of
+    reports and evaluations."""
     from ..permissions_progress import can_see_ratings
 
     today = today or timezone.localdate()

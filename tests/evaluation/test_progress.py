@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from evaluation.models import Evaluation, Report
-from evaluation.selectors.progress import call_pilots_overview, pilot_progress
+from evaluation.selectors.progress import call_pilots_overview, pilot_page, pilot_progress
 from pilots.models import Clawback, PilotPlan
 from tests.factories import make_user
 from tests.pilots.factories import applicant_of, cosigner_of, make_applicant
@@ -161,6 +161,16 @@ def test_pilot_progress_costs_four_queries_whatever_the_reports(db):
     with CaptureQueriesContext(connection) as large:
         pilot_progress(plan)
     assert len(small) == len(large) == 4
+
+
+def test_pilot_page_costs_eight_queries(reported):
+    plan = PilotPlan.objects.select_related("call", "region", "applicant", "approval").get(pk=reported.pk)
+    user = officer()
+    with CaptureQueriesContext(connection) as queries:
+        pilot_page(plan, viewer=user)
+    # reports, evaluations, version, actual values, ratings, money, instalments, clawbacks (the viewer's
+    # roles are read once, for the ratings).
+    assert len(queries) == 8 + 1, [q["sql"] for q in queries.captured_queries]
 
 
 # --- the page -------------------------------------------------------------------------------------------
