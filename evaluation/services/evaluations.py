@@ -364,6 +364,7 @@ def evaluation_decide(*, actor, evaluation: Evaluation, confirm: bool, comment: 
         evaluation.status = Status.NOT_MET
         evaluation.outcome = Evaluation.Outcome.NOT_MET
     evaluation.save(update_fields=["status", "outcome", "leader_comment", "decided_by", "decided_at"])
+    changes["report"] = _close_round_report(evaluation, actor=actor, at=evaluation.decided_at)
     record_event(
         actor=actor,
         action="evaluation.decide",
@@ -377,6 +378,21 @@ def evaluation_decide(*, actor, evaluation: Evaluation, confirm: bool, comment: 
     if final_decision:
         _render_pdf_after_commit(evaluation.pk)
     return evaluation
+
+
+def _close_round_report(evaluation: Evaluation, *, actor, at) -> int | None:
+    """The round's report has been evaluated: it no longer reads as waiting for review (lock order: plan,
+    evaluation, report)."""
+    report = (
+        Report.objects.select_for_update()
+        .filter(evaluation=evaluation, kind=report_kind(evaluation.round), status=Report.Status.SUBMITTED)
+        .first()
+    )
+    if report is None:
+        return None
+    report.status, report.decided_by, report.decided_at = Report.Status.ACCEPTED, actor, at
+    report.save(update_fields=["status", "decided_by", "decided_at"])
+    return report.pk
 
 
 # --- rectification ---------------------------------------------------------------------------------------------

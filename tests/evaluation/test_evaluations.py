@@ -296,9 +296,12 @@ def test_not_met_then_rectified_and_met_continues_the_pilot():
         rectification_require(actor=officer(), evaluation=evaluation, deadline=TODAY(), items="整改")
     assert error.value.messages == ["整改期限应晚于今天。"]
 
+    first_report = Report.objects.get(evaluation=evaluation, kind=Report.Kind.EVALUATION)
+    assert first_report.status == Report.Status.ACCEPTED, "a decided round's report no longer waits for review"
     evaluation = rectify(evaluation, {}, confirm=None)
     report = Report.objects.get(evaluation=evaluation, kind=Report.Kind.RECTIFICATION)
     assert report.due_on == evaluation.rectification_deadline
+    assert report.status == Report.Status.SUBMITTED
     assert (evaluation.round, evaluation.status, evaluation.proposed_outcome) == (2, Status.DECIDING, "met")
     # round 1's ratings are kept beside round 2's
     assert IndicatorRating.objects.filter(evaluation=evaluation, round=1, met=False).count() == 1
@@ -307,6 +310,7 @@ def test_not_met_then_rectified_and_met_continues_the_pilot():
     assert (evaluation.status, evaluation.outcome) == (Status.MET, "met")
     assert phase(plan) == Phase.IMPLEMENTING
     assert instalment_status(plan, "midterm") == Instalment.Status.DUE
+    assert Report.objects.get(pk=report.pk).status == Report.Status.ACCEPTED
 
 
 def test_still_not_met_after_rectification_waits_for_the_clawback():
