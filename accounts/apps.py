@@ -8,3 +8,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401
+        from .patches import refuse_signalling_nan
+
+        refuse_signalling_nan()
