@@ -23,13 +23,48 @@ KINDS = {
     "evaluation:call_review": "dashboard",
     "pilots:selection": "dashboard",
 }
-LIST_WORDS = ("index", "_list", "list", "instalments", "my_assignments", "enterprises", "calculator")
+LIST_WORDS = (
+    "index",
+    "_list",
+    "list",
+    "instalments",
+    "my_assignments",
+    "enterprises",
+    "queue",
+    "pilot_calls",
+    "call_pilots",
+    "clawbacks",
+    "versions",
+)
 
 
 def kind_of(name: str) -> str:
     if name in KINDS:
         return KINDS[name]
-    if name.endswith(("_edit", "_new", "_add", "_create", "assign", "suggest", "revise", "_record", "_decide")):
+    form_endings = (
+        "_edit",
+        "_new",
+        "_add",
+        "_create",
+        "assign",
+        "suggest",
+        "revise",
+        "_record",
+        "_decide",
+        "_open",
+        "_close",
+        "_require",
+        "_accept",
+        "_return",
+        "_submit",
+        "_review",
+        "calculator",
+        "_cosign",
+        "_check",
+        "approval_draft",
+        "approval_approve",
+    )
+    if name.endswith(form_endings):
         return "form"
     if any(name.endswith(word) for word in LIST_WORDS):
         return "list"
