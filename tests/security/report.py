@@ -1,0 +1,32 @@
+"""Case counts of the attack suite, printed at the end of the pytest run (``conftest.pytest_terminal_summary``)."""
+
+from collections import Counter
+
+counts: Counter = Counter()
+roles: set[str] = set()
+urls: set[str] = set()
+objects: set[str] = set()
+forms: set[str] = set()
+
+
+def summary_lines() -> list[str]:
+    lines = []
+    if counts["matrix_cases"]:
+        lines.append(
+            f"security matrix: {counts['matrix_cases']} cases ({len(roles)} roles × {len(urls)} URLs × "
+            f"{len(objects)} objects × GET/POST empty/POST junk; {counts['matrix_foreign']} with another "
+            f"organisation's or region's object), {counts['matrix_failures']} failures"
+        )
+    if counts["fuzz_examples"]:
+        lines.append(
+            f"security fuzzing: {counts['fuzz_examples']} generated submissions to {len(forms)} forms, "
+            f"{counts['fuzz_failures']} failures"
+        )
+    if counts["upload_cases"]:
+        lines.append(
+            f"security uploads: {counts['upload_cases']} hostile files to {counts['upload_endpoints']} upload "
+            f"fields, {counts['upload_failures']} failures"
+        )
+    if counts["header_cases"]:
+        lines.append(f"security headers: {counts['header_cases']} pages checked, {counts['header_failures']} failures")
+    return lines
