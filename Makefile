@@ -29,6 +29,8 @@ test: test-setup
 
 bench: test-setup
 	./bench/run.sh
+	@# The attack suite's fuzzing with five times the examples of make test, randomised (docs/security.md).
+	DEBUG=1 DATABASE_URL=$(TEST_DATABASE_URL) FUZZ_EXAMPLES=1000 FUZZ_SEED=1 $(PY) -m pytest -q tests/security/test_fuzz_forms.py tests/security/test_uploads.py
 
 messages:
 	$(DEV_ENV) $(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var

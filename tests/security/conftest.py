@@ -64,13 +64,15 @@ def _world_media(request, _test_settings, settings):
 
 # The matrix first: it reads every page once, and the fuzzing and upload tests take their forms from what it
 # read (forms.py) instead of reading the pages again. Run alone, they read the pages themselves.
-ORDER = ("test_matrix.py", "test_uploads.py", "test_fuzz_forms.py", "test_headers.py")
+ORDER = ("test_probe.py", "test_matrix.py", "test_uploads.py", "test_fuzz_forms.py", "test_headers.py")
 
 
 def pytest_collection_modifyitems(items):
     def position(item):
-        name = item.path.name if item.path.parent.name == "security" else ""
-        return ORDER.index(name) if name in ORDER else -1
+        if item.path.parent.name != "security":
+            return -1
+        # A module not in ORDER runs last (still inside the package, so the world is loaded once).
+        return ORDER.index(item.path.name) if item.path.name in ORDER else len(ORDER)
 
     security = [item for item in items if position(item) >= 0]
     if security:
