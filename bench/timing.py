@@ -2,6 +2,7 @@
 one warm-up, p50 and p95 of the wall time of each request. The baseline: viewflow's stock queue of the
 same flow (bench.urls), for the inbox, with the same user."""
 
+import os
 import statistics
 import time
 
@@ -24,11 +25,12 @@ def percentile(values: list[float], share: float) -> float:
 
 def time_address(client: Client, where: str, requests: int) -> dict:
     client.get(where)  # warm-up
-    times, status = [], None
+    times, cpu, status = [], [], None
     for _ in range(requests):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = client.get(where)
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
         status = response.status_code
     with CaptureQueriesContext(connection) as queries:
         client.get(where)
@@ -37,6 +39,9 @@ def time_address(client: Client, where: str, requests: int) -> dict:
         "queries": len(queries),
         "p50_ms": round(statistics.median(times), 1),
         "p95_ms": round(percentile(times, 0.95), 1),
+        # The Python side only (PostgreSQL's time is in its own processes): what contention cannot inflate.
+        "cpu_p50_ms": round(statistics.median(cpu), 1),
+        "load_average": round(os.getloadavg()[0], 1),
         "requests": requests,
     }
 

@@ -62,6 +62,8 @@ class Command(BaseCommand):
         log(f"==> {path}")
 
     def _save(self, name: str, data) -> None:
+        if isinstance(data, dict):
+            data["load_average"] = round(os.getloadavg()[0], 1)  # the machine is shared: how busy it was
         (self.results / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str))
 
     def _queries(self, label: str) -> None:
