@@ -8,7 +8,7 @@ from ``celery -A config worker``."""
 import os
 
 import redis
-from celery.signals import task_prerun
+from celery.signals import task_prerun, worker_init
 
 from config.celery import app
 
@@ -29,7 +29,13 @@ def announcing_render(original):
     return render_pdf
 
 
-@task_prerun.connect
+@worker_init.connect
+def _in_the_worker_only(**kwargs):
+    # Only a worker started with this app renders this way: pytest imports the module too (for RENDERS), and
+    # its eager tasks must keep the real render.
+    task_prerun.connect(_patch_render, weak=False)
+
+
 def _patch_render(**kwargs):
     # Patched once Django is set up (the task modules import their models); pilots.pdf imported the function.
     import pilots.pdf
