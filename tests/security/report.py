@@ -1,5 +1,7 @@
-"""Case counts of the attack suite, printed at the end of the pytest run (``conftest.pytest_terminal_summary``)."""
+"""Case counts of the attack suite, printed at the end of the pytest run (``conftest.pytest_terminal_summary``).
+``SECURITY_LIST_FORMS=1`` also lists the forms that were fuzzed."""
 
+import os
 from collections import Counter
 
 counts: Counter = Counter()
@@ -13,15 +15,18 @@ def summary_lines() -> list[str]:
     lines = []
     if counts["matrix_cases"]:
         lines.append(
-            f"security matrix: {counts['matrix_cases']} cases ({len(roles)} roles × {len(urls)} URLs × "
-            f"{len(objects)} objects × GET/POST empty/POST junk; {counts['matrix_foreign']} with another "
-            f"organisation's or region's object), {counts['matrix_failures']} failures"
+            f"security matrix: {counts['matrix_cases']} cases ({len(roles)} principals (the demo roles and an "
+            f"anonymous visitor) × {len(urls)} URL patterns × {len(objects)} objects × GET/POST empty/POST junk; "
+            f"{counts['matrix_foreign']} with an object of another organisation or region), "
+            f"{counts['matrix_failures']} failures"
         )
     if counts["fuzz_examples"]:
         lines.append(
             f"security fuzzing: {counts['fuzz_examples']} generated submissions to {len(forms)} forms, "
             f"{counts['fuzz_failures']} failures"
         )
+    if os.environ.get("SECURITY_LIST_FORMS"):
+        lines += [f"  fuzzed: {label}" for label in sorted(forms)]
     if counts["upload_cases"]:
         lines.append(
             f"security uploads: {counts['upload_cases']} hostile files to {counts['upload_endpoints']} upload "
