@@ -16,7 +16,7 @@ import sys
 import time
 
 CHILD = r"""
-import json, os, resource, sys, time
+import json, os, sys, time
 import django
 django.setup()
 from django.template.loader import render_to_string
@@ -24,14 +24,19 @@ from pilots.models import PlanVersion
 from pilots.pdf import plan_pdf_context
 from documents.pdf import render_pdf
 
+def status(field):  # kB, from /proc (ru_maxrss would carry the parent's peak over the exec)
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+
 version = PlanVersion.objects.get(pk=int(sys.argv[1]))
 context = plan_pdf_context(version)
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = status("VmRSS")
 started = time.perf_counter(); data = render_pdf("pdf/plan.html", context); cold = time.perf_counter() - started
 warm = []
 for _ in range(5):
     started = time.perf_counter(); render_pdf("pdf/plan.html", context); warm.append(time.perf_counter() - started)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = status("VmHWM")
 from weasyprint import HTML
 html = render_to_string("pdf/plan.html", context)
 bare = []

@@ -304,16 +304,24 @@ def _audit(add, results, missed):
         add("")
         return
     _load_note(add, audit)
-    add("| events | chains | verified | seconds | events/s | goal | baseline: reading the rows, no hashing | ratio |")
-    add("|---|---|---|---|---|---|---|---|")
+    per_million = round(1_000_000 / audit["events_per_s"], 1)
+    add("`manage.py audit_verify` (`audit.verify.verify_chains`, one process) over every chain of the S=1 data set.")
+    add("")
+    add(
+        "| events | chains | verified | seconds | events/s | per 1,000,000 | goal (≥ 1,000,000 in ≤ 60 s) | baseline: reading the rows, no hashing | ratio |"
+    )
+    add("|---|---|---|---|---|---|---|---|---|")
     add(
         f"| {audit['events']:,} | {audit['chains']} | {_ok(audit['ok'])} | {audit['verify_s']} | {audit['events_per_s']:,} "
-        f"| ≤ {audit['goal_s']} s {_ok(audit['verify_s'] <= audit['goal_s'])} | {audit['read_only_s']} s | "
+        f"| {per_million} s | {_ok(audit['verify_s'] <= audit['goal_s'])} | {audit['read_only_s']} s | "
         f"{_ratio(audit['verify_s'], audit['read_only_s'])} |"
     )
     add("")
     if audit["verify_s"] > audit["goal_s"]:
-        missed.append(f"audit verify {audit['verify_s']} s > {audit['goal_s']} s for {audit['events']:,} events")
+        missed.append(
+            f"audit verify of all {audit['events']:,} events {audit['verify_s']} s > {audit['goal_s']} s "
+            f"({per_million} s per 1,000,000)"
+        )
     if not audit["ok"]:
         missed.append(f"audit chains broken: {audit['broken']}")
 
