@@ -247,6 +247,9 @@ def _spike(add, results, missed):
     add(f"| all answered before the deadline | {spike['answered_seconds_before_deadline']} s to spare | yes |")
     add(f"| HTTP statuses | {spike['http_statuses']} | |")
     add("")
+    add("Each run leaves its two calls, its round and their submissions in the S=1 database (the rest of the data set")
+    add("is unchanged, so the database stays reusable).")
+    add("")
     if not spike["ok"]:
         missed.append("deadline spike: not every submission accepted exactly once, or one accepted after the deadline")
 
