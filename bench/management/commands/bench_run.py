@@ -73,9 +73,14 @@ class Command(BaseCommand):
 
         started = time.monotonic()
         rows = [{k: v for k, v in vars(m).items() if k != "sql"} | {"kind": m.kind} for m in measure_all(role_users())]
+        from bench.timing import time_baseline
+
+        baseline = time_baseline(requests=1)
         self._save(
             f"queries-{label}",
             {
+                "baseline_queue_queries": baseline["baseline"]["queries"],
+                "inbox_queries": baseline["ours"]["queries"],
                 "scale": seed.seeded_scale(),
                 "database": connection.settings_dict["NAME"],
                 "unregistered": unregistered(),
