@@ -95,7 +95,7 @@ ROLE_USERS = {
     Role.FINANCE_DEPARTMENT: "finance",
     Role.AGENCY_COORDINATOR: "agency",
     Role.AUDITOR: "auditor",
-    Role.APPLICANT: "bureau_150200",
+    Role.APPLICANT: "bureau_150100",  # its plan in the open call is a draft: the edit pages show
     Role.COSIGNER: "finbureau_150200",
 }
 

@@ -125,7 +125,7 @@ def _queries(add, results, missed):
     unseen = sorted({r["page"] for r in large["pages"]} - set(pages))
     add("")
     add(
-        f"Not measured (no role sees them in this data set, e.g. issue-5 records the seed does not make): {len(unseen)}"
+        f"Not measured (a redirect for every role, or no object of the kind in this data set, e.g. issue-5 records the seed does not make): {len(unseen)}"
     )
     add(f"— {', '.join(f'`{name}`' for name in unseen)}.")
     if large.get("unregistered"):
