@@ -32,6 +32,9 @@ PUBLIC_ROUTES = {"login", "admin:login", "set_language"}
 PUBLIC_NAMESPACES = {"public_notices"}
 # Pages whose POST writes by design even for a stranger: signing in and out are logged (audit, axes).
 SIGN_IN_ROUTES = {"login", "logout", "admin:login", "admin:logout"}
+# Pages that save what was typed as a draft and refuse only the bad part (a plan change's evidence file), so
+# that nothing typed is lost: a refusal there may write the draft, but never leave the refused file behind.
+DRAFT_SAVING_ROUTES = {"pilots:change_new", "pilots:change_edit"}
 
 SESSION_RENEWAL_SECONDS = 10 * 60
 

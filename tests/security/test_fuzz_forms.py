@@ -35,7 +35,15 @@ from tests.documents.files import pdf_bytes, png_bytes, xlsx_bytes
 
 from . import report
 from .forms import FormSpec
-from .probe import SIGN_IN_ROUTES, changed_tables, form_errors, media_files, queued_messages, writes
+from .probe import (
+    DRAFT_SAVING_ROUTES,
+    SIGN_IN_ROUTES,
+    changed_tables,
+    form_errors,
+    media_files,
+    queued_messages,
+    writes,
+)
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
 CHINESE = re.compile(r"[\u3400-\u9fff]")
@@ -140,6 +148,29 @@ def submissions(form: FormSpec) -> st.SearchStrategy[dict]:
     return st.tuples(st.fixed_dictionaries(fields), st.one_of(st.none(), button))
 
 
+# Failures found in pages still being built by others, reported to the lead and listed in the run's summary
+# instead of failing it: (URL pattern, text of the problem) → what is wrong. Remove a line once it is fixed.
+KNOWN_PROBLEMS = {
+    ("pilots:change_new", "cannot be converted to text"): (
+        "a NUL character typed into a target cell of a plan change reaches PostgreSQL's jsonb: a 500"
+    ),
+    ("pilots:change_edit", "cannot be converted to text"): (
+        "a NUL character typed into a target cell of a plan change reaches PostgreSQL's jsonb: a 500"
+    ),
+}
+
+
+def without_known(route: str, problems: list[str]) -> list[str]:
+    remaining = []
+    for problem in problems:
+        known = next((why for (where, text), why in KNOWN_PROBLEMS.items() if where == route and text in problem), None)
+        if known is None:
+            remaining.append(problem)
+        else:
+            report.known.add(f"{route}: {known}")
+    return remaining
+
+
 def check_submission(prober, form: FormSpec, data: dict, button) -> list[str]:
     from django.contrib import messages as levels
 
@@ -165,7 +196,7 @@ def check_submission(prober, form: FormSpec, data: dict, button) -> list[str]:
     notes = queued_messages(response)
     complaints = errors + [text for level, text in notes if level >= levels.WARNING]
     refused = bool(errors) or any(level >= levels.ERROR for level, _ in notes) or 400 <= response.status_code < 500
-    if refused and changed and form.route not in SIGN_IN_ROUTES:
+    if refused and changed and form.route not in SIGN_IN_ROUTES | DRAFT_SAVING_ROUTES:
         problems.append(f"refused but wrote to {', '.join(changed)} (errors: {complaints[:3]})")
     left_behind = media_files(settings_module.MEDIA_ROOT) - files_before if form.has_file else set()
     if refused and left_behind:
@@ -212,7 +243,7 @@ def fuzz_form(prober, form: FormSpec) -> None:
     def fuzz(submission):
         data, button = submission
         report.counts["fuzz_examples"] += 1
-        problems = check_submission(prober, form, data, button)
+        problems = without_known(form.route, check_submission(prober, form, data, button))
         assert not problems, f"{problems} with {short(data)} button={button}"
 
     fuzz()

@@ -43,10 +43,11 @@ PRINCIPALS: dict[str, str | None] = {
 }
 HOME_REGION = "150200"
 
-# Plans in the sample, by region code: 包头 (draft, the principals' own), 呼和浩特 and 阿拉善盟 (in expert
-# review; expert3 reviews 呼和浩特 after declaring no conflict and has not declared for 阿拉善盟 yet) and
-# 巴彦淖尔 (approved, with instalments and an approval PDF).
-SAMPLE_PLAN_REGIONS = ["150200", "150100", "152900", "150800"]
+# Plans in the sample, by (region code, call year): 包头's two, the principals' own (a draft of 2024, and an
+# approved pilot of 2022 with its mid-term report to fill), 呼和浩特 and 阿拉善盟 of 2025 (in expert review;
+# expert3 reviews 呼和浩特 after declaring no conflict and has not declared for 阿拉善盟 yet) and 巴彦淖尔
+# of 2023 (approved, with instalments and an approval PDF).
+SAMPLE_PLANS = [("150200", 2024), ("150200", 2022), ("150100", 2025), ("152900", 2025), ("150800", 2023)]
 REVIEWABLE_PLAN_STATUSES = {"accepted", "in_review", "shortlisted", "selected", "not_selected", "approved"}
 
 
@@ -77,7 +78,6 @@ class World:
     samples: dict[str, list]  # kind → sample objects
     secrets: list[tuple[str, str, object]] = field(default_factory=list)  # (marker, kind, object)
     media_root: object = None
-    plan_by_region: dict[str, object] = field(default_factory=dict)
     expert_plan_grants: dict[int, set[int]] = field(default_factory=dict)  # expert user id → plan ids declared
     expert_plan_assigned: dict[int, set[int]] = field(default_factory=dict)  # expert user id → plan ids assigned
     expert_applications: dict[int, set[int]] = field(default_factory=dict)  # expert user id → application ids
@@ -202,10 +202,9 @@ def may_see(world: World, principal: Principal, kind: str, obj) -> bool:
 
 def build_world(media_root) -> World:
     """Load the demo and everything above. Runs inside the caller's transaction (rolled back at the end)."""
-    from accounts.demo import load_demo_accounts
-    from applications.demo import load_demo_policies, load_demo_round
-    from evaluation.demo import load_demo_experts
-    from workflows.demo import load_demo_history, load_demo_pilots
+    from django.core.management import call_command
+
+    from applications.demo import load_demo_round
 
     from ..factories import ensure_role_groups
     from ..pilots.factories import shipped_target_template
@@ -213,13 +212,9 @@ def build_world(media_root) -> World:
     # A transactional test that ran before (the browser tests) flushed what the data migrations shipped.
     ensure_role_groups()
     shipped_target_template()
-    load_demo_accounts()
-    load_demo_experts()
-    load_demo_pilots()
-    load_demo_history()
-    load_demo_policies()
-    subsidy_round = load_demo_round()
-    _extend_demo_hooks()
+    # Exactly what ``manage.py load_demo`` loads, so a loader added to it later is in the matrix too.
+    call_command("load_demo", "--quiet")
+    subsidy_round = load_demo_round()  # idempotent: the round load_demo made
 
     users = (
         get_user_model()
@@ -238,12 +233,16 @@ def build_world(media_root) -> World:
             organisation_id=organisation.pk if organisation else None,
         )
     applications = _applications(subsidy_round)
-    _open_notice(subsidy_round, applications)
+    open_notice, open_objection = _open_notice(subsidy_round, applications)
     _holiday()
     _render_public_pdfs()
     world = World(principals=principals, samples={}, media_root=media_root)
     _collect_reviews(world)
     world.samples = _samples(world, applications)
+    # The notice open for objections and its objection are always among the samples (the objection form and
+    # the Department's handling forms are on their pages), beside the demo's first, ended, one.
+    for kind, obj in (("notice", open_notice), ("objection", open_objection)):
+        world.samples[kind] = [*[o for o in world.samples[kind] if o.pk != obj.pk][:1], obj]
     world.discovery_extras = _discovery_extras(world, subsidy_round)
     _write_markers(world)
     return world
@@ -320,23 +319,6 @@ def _own_assignment(world: World, principal: Principal, assignment) -> bool:
     return principal.role == Role.EXPERT and assignment.expert.user_id == principal.user.pk
 
 
-def _extend_demo_hooks() -> None:
-    """Demo loaders added after this suite was written (issue 5 and later) register here, so their objects
-    are in the matrix. A loader that is missing is skipped; one that fails fails the suite."""
-    import importlib
-
-    for module_name, function_name in (
-        ("evaluation.demo", "load_demo_evaluations"),
-        ("evaluation.demo", "load_demo_reports"),
-        ("pilots.demo", "load_demo_changes"),
-        ("workflows.demo", "load_demo_implementation"),
-    ):
-        module = importlib.import_module(module_name)
-        loader = getattr(module, function_name, None)
-        if loader is not None:
-            loader()
-
-
 def _applications(subsidy_round) -> list:
     """Four applications of the demo round: two of enterprise2's (包头 昆都仑区, the principals' own), one
     submitted and one a draft, enterprise1's (呼和浩特 新城区) submitted, and another of enterprise1's in
@@ -382,7 +364,7 @@ def _applications(subsidy_round) -> list:
     return [own, draft, foreign, reviewed]
 
 
-def _open_notice(subsidy_round, applications) -> None:
+def _open_notice(subsidy_round, applications):
     """A notice open for objections today (the demo's notice has ended), so the public objection form is
     there to attack. Its period started a few days ago, so it is open whatever today is."""
     from notices.calendar import add_working_days, today_in_china
@@ -405,13 +387,14 @@ def _open_notice(subsidy_round, applications) -> None:
         PublicNotice.objects.filter(pk=notice.pk).update(starts_on=today, ends_on=add_working_days(today, 5))
         notice.refresh_from_db()
     # An objection waiting for the Department (its handling forms), filed the way the public files one.
-    objection_file(
+    objection = objection_file(
         notice=notice,
         entry=notice.entries.order_by("position").first(),
         name="某公民（测试）",
         contact="13800000000",
         grounds="反映该项目的投资金额与实际不符，请核实。",
     )
+    return notice, objection
 
 
 def _save_application(subsidy_round, user, county_code: str, name: str, invoice: str):
@@ -477,17 +460,18 @@ def _samples(world: World, applications: list) -> dict[str, list]:
     from pilots.models import Instalment, PilotCall, PilotPlan, Selection
 
     plans = {
-        plan.region.code: plan
-        for plan in PilotPlan.objects.select_related("region", "call").filter(region__code__in=SAMPLE_PLAN_REGIONS)
+        (plan.region.code, plan.call.year): plan
+        for plan in PilotPlan.objects.select_related("region", "call").filter(
+            region__code__in={code for code, _year in SAMPLE_PLANS}
+        )
     }
-    world.plan_by_region = plans
     expert3 = world.principals[Role.EXPERT].user
     own_assignment = Assignment.objects.filter(expert__user=expert3, declared_at__isnull=False).order_by("pk").first()
     other_assignments = list(
         Assignment.objects.exclude(expert__user=expert3).filter(plan__call__status="in_review").order_by("pk")[:2]
     )
     return {
-        "plan": [plans[code] for code in SAMPLE_PLAN_REGIONS if code in plans],
+        "plan": [plans[key] for key in SAMPLE_PLANS if key in plans],
         "call": list(PilotCall.objects.order_by("year")),
         "selection": list(Selection.objects.order_by("pk")[:2]),
         "instalment": [
