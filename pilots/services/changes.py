@@ -107,7 +107,8 @@ def _bounded(proposed: dict) -> dict:
     """The typed values, each cut to a sane length (the rules then say what is wrong with them)."""
 
     def cut(value, limit):
-        return str(value if value is not None else "").strip()[:limit]
+        # A NUL cannot be stored in PostgreSQL's jsonb: it becomes a visible character the rules refuse.
+        return str(value if value is not None else "").replace("\x00", "\ufffd").strip()[:limit]
 
     bounded = {}
     if "sections" in proposed:

@@ -346,6 +346,15 @@ def test_each_bad_target_cell_gets_its_message_at_its_cell(plan, name, field, ra
     assert message in error.value.messages
 
 
+def test_a_nul_character_in_a_cell_is_refused_with_a_message_not_stored(plan):
+    # PostgreSQL's jsonb cannot hold a NUL: it is kept as a visible character that the cell's rule refuses.
+    change, problems = draft(plan, values=_with_target(plan, RETROFIT_ABOVE, "baseline", "4\x002"))
+    assert (
+        problems[f"target-{target_id(plan, RETROFIT_ABOVE)}-baseline"] == "“改造规上企业数量”期初值：“4\ufffd2”不是数字"
+    )
+    assert change.proposed["targets"][target_id(plan, RETROFIT_ABOVE)]["baseline"] == "4\ufffd2"
+
+
 def test_the_retrofit_targets_together_must_reach_the_minimum(plan):
     values = in_force(plan)
     values["targets"][target_id(plan, RETROFIT_ABOVE)].update(midterm_target="10", target="20")
