@@ -173,7 +173,7 @@ def change_save_draft(
     parts = [part for part in PlanChange.Part.values if part in (parts or [])]
     change.parts = parts
     change.proposed = _values_only_of(parts, _bounded(proposed))
-    change.reason = str(reason or "").strip()[:MAX_TEXT_CHARS]
+    change.reason = str(reason or "").replace("\x00", "\ufffd").strip()[:MAX_TEXT_CHARS]
     change.updated_at = timezone.now()
     try:
         with transaction.atomic():  # a savepoint: a concurrent twin start becomes a message

@@ -353,6 +353,15 @@ def test_a_nul_character_in_a_cell_is_refused_with_a_message_not_stored(plan):
         problems[f"target-{target_id(plan, RETROFIT_ABOVE)}-baseline"] == "“改造规上企业数量”期初值：“4\ufffd2”不是数字"
     )
     assert change.proposed["targets"][target_id(plan, RETROFIT_ABOVE)]["baseline"] == "4\ufffd2"
+    change, _problems = services.change_save_draft(
+        actor=applicant_of(plan),
+        plan=plan,
+        change=change,
+        parts=change.parts,
+        proposed=change.proposed,
+        reason="因\x00",
+    )
+    assert change.reason == "因\ufffd"
 
 
 def test_the_retrofit_targets_together_must_reach_the_minimum(plan):
