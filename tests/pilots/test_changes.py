@@ -622,6 +622,13 @@ def test_a_failed_submit_leads_back_to_the_form_with_the_messages(plan):
     assert PlanChange.objects.get(pk=change.pk).status == Status.DRAFT
 
 
+def test_the_change_page_answers_a_nul_in_the_reason_without_a_500(plan):
+    client = Client()
+    client.force_login(applicant_of(plan))
+    response = client.post(reverse("pilots:change_new", args=[plan.pk]), {"reason": "\x00", "parts": "targets"})
+    assert response.status_code in (200, 302)
+
+
 # --- who sees what ---------------------------------------------------------------------------------------------
 
 
