@@ -46,8 +46,12 @@ MAX_TEXT_CHARS = 25_000
 MAX_TASKS = 200
 
 
-def _lock_change(change: PlanChange) -> PlanChange:
-    return PlanChange.objects.select_for_update(of=("self",)).select_related("base_version").get(pk=change.pk)
+def _lock_change(change: PlanChange) -> tuple[PilotPlan, PlanChange]:
+    """Lock the plan, then the change (the lock order of pilots); the change carries the locked plan."""
+    plan = lock_plan(change.plan)
+    change = PlanChange.objects.select_for_update(of=("self",)).select_related("base_version").get(pk=change.pk)
+    change.plan = plan
+    return plan, change
 
 
 def _require_status(change: PlanChange, *allowed: str) -> None:
@@ -164,8 +168,7 @@ def change_save_draft(
         number = (PlanChange.objects.filter(plan=plan).aggregate(highest=Max("number"))["highest"] or 0) + 1
         change = PlanChange(plan=plan, number=number, base_version=base, created_by=actor)
     else:
-        change = _lock_change(change)
-        change.plan = plan
+        plan, change = _lock_change(change)
         if not can_edit_change(actor, change):
             _require_status(change, *PlanChange.EDITABLE)
             raise PermissionDenied(_("只有本盟市工信局可以修改本盟市的变更申请。"))
@@ -198,9 +201,7 @@ def change_save_draft(
 @transaction.atomic
 def change_evidence_attach(*, actor, change: PlanChange, uploaded):
     """Keep an evidence file of the change (PDF or image, judged by content)."""
-    plan = lock_plan(change.plan)
-    change = _lock_change(change)
-    change.plan = plan
+    plan, change = _lock_change(change)
     if not can_edit_change(actor, change):
         _require_status(change, *PlanChange.EDITABLE)
         raise PermissionDenied(_("只有本盟市工信局可以为本盟市的变更申请上传材料。"))
@@ -225,9 +226,7 @@ def change_evidence_attach(*, actor, change: PlanChange, uploaded):
 def change_submit(*, actor, change: PlanChange) -> PlanChange:
     """Send the change to the Department. Every rule must pass: the values (like the originals), a reason and
     at least one evidence file; the base version must still be in force. The values are kept in clean form."""
-    plan = lock_plan(change.plan)
-    change = _lock_change(change)
-    change.plan = plan
+    plan, change = _lock_change(change)
     _require_status(change, *PlanChange.EDITABLE)
     if not can_edit_change(actor, change):
         raise PermissionDenied(_("只有本盟市工信局可以提交本盟市的变更申请。"))
@@ -265,9 +264,7 @@ def change_submit(*, actor, change: PlanChange) -> PlanChange:
 
 
 def _officer_step(actor, change: PlanChange) -> tuple[PilotPlan, PlanChange]:
-    plan = lock_plan(change.plan)
-    change = _lock_change(change)
-    change.plan = plan
+    plan, change = _lock_change(change)
     _require_status(change, Status.SUBMITTED)
     if not can_review_change(actor, change):
         raise PermissionDenied(_("只有工信厅经办人可以审核方案变更申请。"))
@@ -318,9 +315,7 @@ def change_forward(*, actor, change: PlanChange, opinion: str) -> PlanChange:
 
 
 def _leader_step(actor, change: PlanChange) -> tuple[PilotPlan, PlanChange]:
-    plan = lock_plan(change.plan)
-    change = _lock_change(change)
-    change.plan = plan
+    plan, change = _lock_change(change)
     _require_status(change, Status.FORWARDED)
     if actor.pk in (change.reviewed_by_id, change.submitted_by_id):
         raise PermissionDenied(_("审核过（或提交）该变更申请的人不能再审批它，须由另一位领导审批。"))
@@ -440,9 +435,7 @@ def change_reject(*, actor, change: PlanChange, reason: str) -> PlanChange:
 @transaction.atomic
 def change_withdraw(*, actor, change: PlanChange) -> PlanChange:
     """The bureau gives up a draft or a returned change (so that another can be started)."""
-    plan = lock_plan(change.plan)
-    change = _lock_change(change)
-    change.plan = plan
+    _plan, change = _lock_change(change)
     _require_status(change, *PlanChange.EDITABLE)
     if not can_edit_change(actor, change):
         raise PermissionDenied(_("只有本盟市工信局可以撤回本盟市的变更申请。"))
