@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.flash import flash_errors
 from accounts.permissions import has_role
 from accounts.roles import Role
 
@@ -38,11 +39,6 @@ from .permissions import (
     review_of,
     submissions_over,
 )
-
-
-def _flash(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -135,7 +131,7 @@ def review_start(request, pk: int):
         services.review_start(actor=request.user, call=call)
         messages.success(request, _("专家评审已启动，请为各方案分配评审专家。"))
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     return redirect("evaluation:call_review", pk=call.pk)
 
 
@@ -153,7 +149,7 @@ def suggest(request, pk: int):
         try:
             created = services.assignments_create_many(actor=request.user, call=call, pairs=pairs)
         except ValidationError as error:
-            _flash(request, error)
+            flash_errors(request, error)
         else:
             message = _("已分配%(count)s项评审任务，专家声明无利益冲突后方可查阅方案。")
             messages.success(request, message % {"count": len(created)})
@@ -272,7 +268,7 @@ def ranking_submit(request, pk: int):
     try:
         services.ranking_report_submit(actor=request.user, call=call)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
         return redirect("evaluation:call_review", pk=call.pk)
     messages.success(request, _("评审排名报告已提交，PDF正在生成。"))
     return redirect("evaluation:ranking_report", pk=call.pk)

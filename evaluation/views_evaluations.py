@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.flash import flash_errors
 from pilots.models import PilotPlan
 from pilots.permissions import get_plan_for_user_or_404
 from pilots.selectors_money import can_decide_clawback, can_record_acceptance
@@ -38,11 +39,6 @@ from .services.evaluations import (
     evaluation_rate,
     rectification_require,
 )
-
-
-def _flash(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 @login_required
@@ -77,7 +73,7 @@ def evaluation_open_view(request, plan_pk: int, stage: str):
                 actor=request.user, plan=plan, stage=stage, report_due_on=form.cleaned_data["report_due_on"]
             )
         except ValidationError as error:
-            _flash(request, error)
+            flash_errors(request, error)
         else:
             messages.success(
                 request,
@@ -172,7 +168,7 @@ def evaluation_rate_view(request, pk: int):
     try:
         evaluation_rate(actor=request.user, evaluation=evaluation, ratings=ratings)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
         return _render_evaluation(request, evaluation, typed=typed)
     messages.success(request, _("评定结果已保存。"))
     return redirect("evaluation:evaluation_detail", pk=evaluation.pk)
@@ -191,7 +187,7 @@ def evaluation_propose_view(request, pk: int):
                 actor=request.user, evaluation=evaluation, opinion=form.cleaned_data["opinion"]
             )
         except ValidationError as error:
-            _flash(request, error)
+            flash_errors(request, error)
         else:
             messages.success(
                 request,
@@ -215,7 +211,7 @@ def evaluation_decide_view(request, pk: int):
                 actor=request.user, evaluation=evaluation, confirm=confirm, comment=form.cleaned_data["comment"]
             )
         except ValidationError as error:
-            _flash(request, error)
+            flash_errors(request, error)
         else:
             messages.success(request, _decision_message(evaluation, confirm))
             return redirect("evaluation:evaluation_detail", pk=evaluation.pk)
@@ -261,7 +257,7 @@ def rectification_require_view(request, pk: int):
                 items=form.cleaned_data["items"],
             )
         except ValidationError as error:
-            _flash(request, error)
+            flash_errors(request, error)
         else:
             messages.success(
                 request,
@@ -290,7 +286,7 @@ def experts_invite_view(request, pk: int):
     try:
         opinions = evaluation_experts_invite(actor=request.user, evaluation=evaluation, expert_ids=expert_ids)
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     else:
         messages.success(request, _("已邀请%(count)s位专家提出意见。") % {"count": len(opinions)})
     return redirect("evaluation:evaluation_detail", pk=evaluation.pk)
@@ -331,7 +327,7 @@ def opinion_detail(request, pk: int):
             try:
                 evaluation_opinion_decline(actor=request.user, opinion=opinion, reason=decline.cleaned_data["reason"])
             except ValidationError as error:
-                _flash(request, error)
+                flash_errors(request, error)
             else:
                 messages.success(request, _("已申请回避。"))
                 return redirect("evaluation:opinion_detail", pk=opinion.pk)
@@ -347,7 +343,7 @@ def opinion_detail(request, pk: int):
                 text=form.cleaned_data["text"],
             )
         except ValidationError as error:
-            _flash(request, error)
+            flash_errors(request, error)
         else:
             messages.success(request, _("意见已提交。"))
             return redirect("evaluation:opinion_detail", pk=opinion.pk)

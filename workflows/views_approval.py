@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.flash import flash_errors
 from pilots import services as pilot_services
 from pilots.permissions import get_plan_for_user_or_404
 from pilots.selectors import fund_totals, plan_detail
@@ -56,11 +57,6 @@ class LeaderDecisionForm(forms.Form):
     )
 
 
-def _flash(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
-
-
 @login_required
 def approval_draft(request, plan_pk: int):
     plan = plan_detail(request.user, plan_pk)
@@ -94,7 +90,7 @@ def approval_draft(request, plan_pk: int):
                 ),
             )
         except ValidationError as error:
-            _flash(request, error)
+            flash_errors(request, error)
         else:
             messages.success(request, _("批复已起草，已送领导审批。"))
             return redirect("pilots:plan_detail", pk=plan.pk)
@@ -139,7 +135,7 @@ def approval_approve(request, plan_pk: int):
                 ),
             )
         except ValidationError as error:
-            _flash(request, error)
+            flash_errors(request, error)
         else:
             if returning:
                 messages.success(request, _("批复已退回经办人修改。"))

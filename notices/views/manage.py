@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.flash import flash_errors
+
 from .. import services
 from ..forms import ConfirmForm, HolidayOverrideForm, ProposeForm, ReturnForm
 from ..models import Objection
@@ -24,11 +26,6 @@ from ..permissions import (
     get_objection_for_user_or_404,
 )
 from ..selectors import holiday_overrides, notice_detail, notice_list
-
-
-def _flash(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 @login_required
@@ -65,7 +62,7 @@ def notice_finalise(request, pk: int):
         services.notice_finalise(actor=request.user, notice=notice)
         messages.success(request, _("公示结果已确定。"))
     except ValidationError as error:
-        _flash(request, error)
+        flash_errors(request, error)
     return redirect("notices:notice_manage", pk=notice.pk)
 
 
@@ -109,7 +106,7 @@ def objection_propose(request, pk: int):
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _flash(request, error)
+            flash_errors(request, error)
         else:
             messages.success(request, _("处理意见已提交，待领导确认。"))
         return redirect("notices:objection_detail", pk=objection.pk)
@@ -127,7 +124,7 @@ def objection_confirm(request, pk: int):
                 actor=request.user, objection=objection, comment=form.cleaned_data["comment"]
             )
         except ValidationError as error:
-            _flash(request, error)
+            flash_errors(request, error)
         else:
             messages.success(request, _("已确认：%(status)s。") % {"status": objection.get_status_display()})
     return redirect("notices:objection_detail", pk=objection.pk)
@@ -142,7 +139,7 @@ def objection_return(request, pk: int):
         try:
             services.objection_return(actor=request.user, objection=objection, comment=form.cleaned_data["comment"])
         except ValidationError as error:
-            _flash(request, error)
+            flash_errors(request, error)
         else:
             messages.success(request, _("已退回经办人重新调查。"))
         return redirect("notices:objection_detail", pk=objection.pk)

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.flash import flash_errors
+
 from .. import services
 from ..pdf import format_money
 from ..selectors_money import (
@@ -26,7 +28,6 @@ from ..selectors_money import (
     plan_clawbacks,
     recent_recoveries,
 )
-from ._helpers import flash_errors
 
 
 class ClawbackForm(forms.Form):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.flash import flash_errors
 from documents.forms import ContentCheckedFileField
 from documents.validation import IMAGES, PDF
 
@@ -50,7 +51,6 @@ from ..selectors_changes import (
 from ..selectors_money import plan_approval
 from ..services.changes import proposal_problems
 from ..targets import FIELD_LABELS, FIELDS, merged_rows
-from ._helpers import flash_errors
 
 BLANK_TASK_ROWS = 3
 TASK_FIELD = re.compile(r"^task-(\d{1,3})-(task|owner|due)$")

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.flash import flash_errors
+
 from .. import services
 from ..models import Instalment
 from ..selectors_money import (
@@ -19,7 +21,6 @@ from ..selectors_money import (
     instalments_due,
     recent_payments,
 )
-from ._helpers import flash_errors
 
 
 class PaymentForm(forms.Form):

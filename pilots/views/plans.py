@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.flash import flash_errors
 from accounts.permissions import is_province_wide_reader
 
 from .. import excel, services
@@ -37,7 +38,6 @@ from ..selectors import (
 from ..services.national import is_national, national_approval_attach, national_request_save, requested_grant
 from ..targets import FIELDS, merged_rows, retrofit_total
 from ..templatetags.pilot_format import target_value
-from ._helpers import flash_errors
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

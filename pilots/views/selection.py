@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.flash import flash_errors
+
 from .. import selectors_money, services
 from ..models import PilotCall, Selection
 from ..permissions import get_call_for_user_or_404
@@ -24,7 +26,6 @@ from ..selectors_money import (
     selections_of,
 )
 from ..services.selection import default_selection
-from ._helpers import flash_errors
 
 
 class ProposalForm(forms.Form):

@@ -1,3 +1,5 @@
+"""One way for a view to show a service's refusal: each of its Chinese messages as an error message."""
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 
